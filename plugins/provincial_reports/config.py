@@ -1,0 +1,30 @@
+"""Where the pipeline reads and writes, from the environment.
+
+Every location is an environment variable so that the same code serves a laptop (folders and
+DuckDB under ./data), the test suite (temporary folders) and production (S3 and PostgreSQL).
+Read at call time, never at import, so DAG parsing never depends on the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DATA = PROJECT_ROOT / "data"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: str
+    lake: str
+    warehouse: str
+
+
+def settings() -> Settings:
+    return Settings(
+        landing=os.environ.get("REPORTS_LANDING", str(DEFAULT_DATA / "landing")),
+        lake=os.environ.get("REPORTS_LAKE", str(DEFAULT_DATA / "lake")),
+        warehouse=os.environ.get("REPORTS_WAREHOUSE", f"duckdb:///{DEFAULT_DATA / 'warehouse.duckdb'}"),
+    )

@@ -1,0 +1,108 @@
+"""The declared report types and provinces: the contract with the provinces, as data.
+
+A new report type is a YAML file in declarations/ plus its suite in expectations/; nothing here
+names a particular report type or column.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from provincial_reports.config import PROJECT_ROOT
+
+DECLARATIONS = Path(__file__).parent / "declarations"
+EXPECTATIONS = PROJECT_ROOT / "expectations"
+NUMERIC_TYPES = ("decimal", "integer")
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    label_zh: str
+    type: str
+    unit: str = ""
+
+    @property
+    def is_metric(self) -> bool:
+        return self.type in NUMERIC_TYPES
+
+    @property
+    def heading(self) -> str:
+        """How a province official recognises the column: the template's Chinese label, then the name."""
+        return f"{self.label_zh} ({self.name})"
+
+
+@dataclass(frozen=True)
+class PartsSumToTotal:
+    total: str
+    parts: tuple[str, ...]
+    tolerance: float
+
+
+@dataclass(frozen=True)
+class ReportType:
+    name: str
+    title_zh: str
+    title_en: str
+    suite_file: str
+    columns: tuple[Column, ...]
+    parts_sum_to_total: tuple[PartsSumToTotal, ...]
+    cities_not_above_province: bool
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def metrics(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.is_metric)
+
+    def suite(self) -> dict:
+        return json.loads((EXPECTATIONS / self.suite_file).read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Province:
+    code: str
+    name_zh: str
+    name_en: str
+
+    @property
+    def prefix(self) -> str:
+        """The two digits every org_unit_code of this province starts with."""
+        return self.code[:2]
+
+
+def _load_yaml(name: str) -> dict:
+    return yaml.safe_load((DECLARATIONS / name).read_text(encoding="utf-8"))
+
+
+def _report_type(doc: dict) -> ReportType:
+    rules = doc.get("row_rules", {})
+    return ReportType(
+        name=doc["name"],
+        title_zh=doc["title_zh"],
+        title_en=doc["title_en"],
+        suite_file=doc["suite"],
+        columns=tuple(Column(**c) for c in doc["columns"]),
+        parts_sum_to_total=tuple(
+            PartsSumToTotal(r["total"], tuple(r["parts"]), float(r["tolerance"]))
+            for r in rules.get("parts_sum_to_total", [])
+        ),
+        cities_not_above_province=bool(rules.get("cities_not_above_province", False)),
+    )
+
+
+@cache
+def report_types() -> dict[str, ReportType]:
+    docs = (_load_yaml(p.name) for p in sorted(DECLARATIONS.glob("*.yaml")) if p.name != "provinces.yaml")
+    return {rt.name: rt for rt in map(_report_type, docs)}
+
+
+@cache
+def provinces() -> dict[str, Province]:
+    return {p["code"]: Province(**p) for p in _load_yaml("provinces.yaml")["provinces"]}

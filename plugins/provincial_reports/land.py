@@ -1,0 +1,91 @@
+"""Step 1, land: which files in the landing zone are new, in the order they arrived.
+
+The ledger (in the warehouse) is keyed by (source, sha256): the same bytes at the same place are
+never processed twice, while new bytes under an old name are a new version. A file in the wrong
+place is still a submission: it gets an answer (rejected, with the reason) like any other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+
+from provincial_reports.declarations import provinces
+from provincial_reports.storage import LocalStore, StoredObject
+
+PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One version of one file in the landing zone; serialisable for XCom as a plain dict."""
+
+    submission_id: str
+    source: str
+    sha256: str
+    size: int
+    received_at: str
+    province_code: str | None
+    period: str | None
+    filename: str
+    path_problem: str | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def submission_id(source: str, sha256: str) -> str:
+    """Stable id of a (location, content) pair: the ledger key in a form short enough for paths."""
+    return hashlib.sha256(f"{source}\n{sha256}".encode()).hexdigest()[:20]
+
+
+def place_of(source: str) -> tuple[str | None, str | None, str | None]:
+    """(province, period, problem) read off `<province code>/<YYYY-MM>/<file>`."""
+    parts = source.split("/")
+    if len(parts) != 3:
+        return None, None, (
+            "the file is not in a <province code>/<YYYY-MM>/ folder "
+            "(文件未放在“省级代码/报告期”目录下)"
+        )
+    province, period, _ = parts
+    if province not in provinces():
+        return None, None, f"'{province}' is not a province code (“{province}”不是省级行政区代码)"
+    if not PERIOD.match(period):
+        return province, None, f"'{period}' is not a period in YYYY-MM form (“{period}”不是YYYY-MM格式的报告期)"
+    return province, period, None
+
+
+def arrival_of(obj: StoredObject, data: bytes) -> Arrival:
+    sha = sha256_of(data)
+    province, period, problem = place_of(obj.key)
+    return Arrival(
+        submission_id=submission_id(obj.key, sha),
+        source=obj.key,
+        sha256=sha,
+        size=len(data),
+        received_at=obj.modified.isoformat(),
+        province_code=province,
+        period=period,
+        filename=obj.key.rsplit("/", 1)[-1],
+        path_problem=problem,
+    )
+
+
+def is_upload_in_progress(key: str) -> bool:
+    """Dot-files are how upload tools and our own writers name files still being written."""
+    return key.rsplit("/", 1)[-1].startswith(".")
+
+
+def find_new_arrivals(landing: LocalStore, seen: set[tuple[str, str]]) -> list[Arrival]:
+    """Every file version not in the ledger, oldest first (modification time, then name)."""
+    objects = sorted(
+        (o for o in landing.list() if not is_upload_in_progress(o.key)),
+        key=lambda o: (o.modified, o.key),
+    )
+    arrivals = (arrival_of(o, landing.read(o.key)) for o in objects)
+    return [a for a in arrivals if (a.source, a.sha256) not in seen]

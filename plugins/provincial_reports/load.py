@@ -1,0 +1,98 @@
+"""Step 5, load: the run's answers into the warehouse, in one transaction.
+
+The ledger row and the figures of a submission commit together, with the views refreshed in the
+same transaction: a crash leaves the warehouse as it was, and a rerun skips what the ledger
+already holds, so nothing is counted twice.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from provincial_reports.declarations import ReportType, provinces, report_types
+from provincial_reports.storage import LocalStore
+from provincial_reports.warehouse import DuckDBWarehouse, create_tables, create_views
+
+FIGURE_VALUE = pa.decimal128(18, 4)
+LEDGER_COLUMNS = (
+    "submission_id", "source", "sha256", "size_bytes", "received_at", "processed_at", "report_type",
+    "province_code", "period", "outcome", "reason", "rows_read", "raw_location", "result_location",
+    "parquet_location",
+)
+
+
+def ledger_keys(warehouse: DuckDBWarehouse) -> set[tuple[str, str]]:
+    create_tables(warehouse)
+    return {(r["source"], r["sha256"]) for r in warehouse.query("SELECT source, sha256 FROM ingest.submissions")}
+
+
+def load_answers(warehouse: DuckDBWarehouse, lake: LocalStore, answers: list[dict]) -> int:
+    """Returns how many submissions were new to the ledger."""
+    with warehouse.transaction():
+        create_tables(warehouse)
+        _refresh_declarations(warehouse)
+        known = {r["submission_id"] for r in warehouse.query("SELECT submission_id FROM ingest.submissions")}
+        new = [a for a in answers if a["submission_id"] not in known]
+        for answer in new:
+            _insert_ledger_row(warehouse, answer)
+            if answer["outcome"] == "accepted":
+                warehouse.insert_arrow("core.figures", _figures(lake, answer))
+        create_views(warehouse)
+    return len(new)
+
+
+def _refresh_declarations(warehouse: DuckDBWarehouse) -> None:
+    warehouse.execute("DELETE FROM core.provinces")
+    warehouse.execute("DELETE FROM core.metrics")
+    warehouse.insert_arrow("core.provinces", pa.Table.from_pylist(
+        [{"province_code": p.code, "name_zh": p.name_zh, "name_en": p.name_en} for p in provinces().values()]
+    ))
+    warehouse.insert_arrow("core.metrics", pa.Table.from_pylist([
+        {"report_type": rt.name, "metric": c.name, "label_zh": c.label_zh, "unit": c.unit,
+         "value_type": c.type, "position": position}
+        for rt in report_types().values()
+        for position, c in enumerate(rt.columns)
+        if c.is_metric
+    ]))
+
+
+def _insert_ledger_row(warehouse: DuckDBWarehouse, answer: dict) -> None:
+    row = {**answer, "size_bytes": answer["size"], "reason": "\n".join(answer["failures"]) or None}
+    for moment in ("received_at", "processed_at"):
+        row[moment] = datetime.fromisoformat(row[moment]).replace(tzinfo=None)
+    placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
+    warehouse.execute(
+        f"INSERT INTO ingest.submissions ({', '.join(LEDGER_COLUMNS)}) VALUES ({placeholders})",
+        [row[c] for c in LEDGER_COLUMNS],
+    )
+
+
+def _figures(lake: LocalStore, answer: dict) -> pa.Table:
+    """The wide Parquet of one submission as long rows: one per unit and metric."""
+    report_type: ReportType = report_types()[answer["report_type"]]
+    wide = pq.read_table(io.BytesIO(lake.read(answer["parquet_location"])))
+    n = wide.num_rows
+
+    def constant(value: str) -> pa.Array:
+        return pa.array([value] * n, pa.string())
+
+    parts = [
+        pa.table({
+            "submission_id": wide["submission_id"],
+            "report_type": constant(report_type.name),
+            "period": constant(answer["period"]),
+            "province_code": constant(answer["province_code"]),
+            "org_unit_code": wide["org_unit_code"],
+            "org_unit_name": wide["org_unit_name"],
+            "source_row": wide["source_row"],
+            "metric": constant(metric.name),
+            "value": pc.cast(wide[metric.name], FIGURE_VALUE),
+        })
+        for metric in report_type.metrics
+    ]
+    return pa.concat_tables(parts)

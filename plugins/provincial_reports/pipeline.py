@@ -1,0 +1,84 @@
+"""The bodies of the DAG's tasks, in the order they run, callable without Airflow.
+
+Each takes and returns plain JSON-able values (they travel as XCom) and opens its own storage
+and warehouse handles from the environment, so a retried task starts from nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from provincial_reports.config import settings
+from provincial_reports.convert import write_to_lake
+from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, sha256_of
+from provincial_reports.load import ledger_keys, load_answers
+from provincial_reports.read import ReadTable, Unreadable, read_submission
+from provincial_reports.report import run_summary
+from provincial_reports.storage import StoredObject, open_store
+from provincial_reports.totals import national_totals, totals_table
+from provincial_reports.validate import Verdict, reject_unread, validate_submission
+from provincial_reports.warehouse import connect
+
+
+def discover() -> list[dict]:
+    """New file versions in the landing zone, oldest first."""
+    config = settings()
+    warehouse = connect(config.warehouse)
+    try:
+        seen = ledger_keys(warehouse)
+    finally:
+        warehouse.close()
+    return [a.to_dict() for a in find_new_arrivals(open_store(config.landing), seen)]
+
+
+def process(arrival: dict) -> dict:
+    """Read, validate and convert one file; its answer, whether accepted or rejected."""
+    config = settings()
+    landing, lake = open_store(config.landing), open_store(config.lake)
+    found = Arrival(**arrival)
+    raw = landing.read(found.source)
+    if sha256_of(raw) != found.sha256:  # replaced since listing: answer for the bytes we hold
+        obj = StoredObject(found.source, len(raw), datetime.fromisoformat(found.received_at))
+        found = arrival_of(obj, raw)
+    verdict, table = judge(found, raw)
+    keys = write_to_lake(lake, found, raw, verdict, table)
+    return {
+        **found.to_dict(),
+        "outcome": "accepted" if verdict.accepted else "rejected",
+        "failures": verdict.failures,
+        "report_type": table.report_type.name if table else None,
+        "rows_read": len(table.frame) if table else None,
+        "processed_at": datetime.now(UTC).isoformat(),
+        "raw_location": keys["raw_key"],
+        "result_location": keys["result_key"],
+        "parquet_location": keys["parquet_key"],
+    }
+
+
+def judge(arrival: Arrival, raw: bytes) -> tuple[Verdict, ReadTable | None]:
+    if arrival.path_problem:
+        return reject_unread(arrival, "path", arrival.path_problem), None
+    try:
+        table = read_submission(raw, arrival.filename)
+    except Unreadable as exc:
+        return reject_unread(arrival, "readable", str(exc)), None
+    return validate_submission(table, arrival), table
+
+
+def load(answers: list[dict]) -> int:
+    """Commit the answers and refresh the marts; how many were new to the ledger."""
+    config = settings()
+    warehouse = connect(config.warehouse)
+    try:
+        return load_answers(warehouse, open_store(config.lake), answers)
+    finally:
+        warehouse.close()
+
+
+def summarize(answers: list[dict]) -> str:
+    warehouse = connect(settings().warehouse)
+    try:
+        totals = national_totals(warehouse)
+    finally:
+        warehouse.close()
+    return f"{run_summary(answers)}\n\nNational totals:\n{totals_table(totals)}"

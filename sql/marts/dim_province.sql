@@ -1,0 +1,1 @@
+SELECT province_code, name_zh, name_en FROM core.provinces

@@ -1,0 +1,39 @@
+-- For each report type, period (any that a file arrived for) and metric: the sum over the
+-- provinces' own rows in force, how many of the provinces that covers, and which are missing.
+-- A province that did not report, or left the cell blank, is missing: never counted as zero.
+WITH periods AS (
+    SELECT DISTINCT report_type, period
+    FROM staging.stg_submissions
+    WHERE report_type IS NOT NULL AND period IS NOT NULL
+),
+
+grid AS (
+    SELECT pe.report_type, pe.period, m.metric, m.position, p.province_code
+    FROM periods AS pe
+    JOIN core.metrics AS m ON m.report_type = pe.report_type
+    CROSS JOIN core.provinces AS p
+),
+
+filled AS (
+    SELECT g.*, f.value
+    FROM grid AS g
+    LEFT JOIN staging.int_figures_in_force AS f
+        ON f.is_province_row
+        AND f.report_type = g.report_type
+        AND f.period = g.period
+        AND f.province_code = g.province_code
+        AND f.metric = g.metric
+)
+
+SELECT
+    report_type,
+    period,
+    metric,
+    sum(value) AS value,
+    count(value) AS provinces_reported,
+    coalesce(
+        string_agg(CASE WHEN value IS NULL THEN province_code END, ',' ORDER BY province_code), ''
+    ) AS provinces_missing,
+    min(position) AS metric_position
+FROM filled
+GROUP BY report_type, period, metric

@@ -1,0 +1,22 @@
+SELECT
+    s.province_code,
+    p.name_zh AS province_name_zh,
+    p.name_en AS province_name_en,
+    s.period,
+    s.report_type,
+    s.source,
+    s.status,
+    s.reason,
+    s.received_at,
+    s.processed_at,
+    s.rows_read,
+    s.sha256,
+    s.size_bytes,
+    s.submission_id,
+    s.superseded_by,
+    s.result_location,
+    s.raw_location,
+    s.parquet_location
+FROM staging.stg_submissions AS s
+LEFT JOIN core.provinces AS p
+    ON p.province_code = s.province_code
