@@ -18,7 +18,7 @@ from provincial_reports.declarations import ReportType, provinces, report_types
 from provincial_reports.storage import LocalStore
 from provincial_reports.warehouse import DuckDBWarehouse, create_tables, create_views
 
-FIGURE_VALUE = pa.decimal128(18, 4)
+FIGURE_VALUE = pa.decimal128(38, 4)  # wide enough for any int64 count and any decimal(18, 4)
 LEDGER_COLUMNS = (
     "submission_id", "source", "sha256", "size_bytes", "received_at", "processed_at", "report_type",
     "province_code", "period", "outcome", "reason", "rows_read", "raw_location", "result_location",

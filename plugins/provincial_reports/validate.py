@@ -240,4 +240,6 @@ def _where(found: dict) -> str:
 
 
 def _shown(value: object) -> str:
-    return "(empty)" if value is None or (isinstance(value, float) and math.isnan(value)) else repr(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "(empty)"
+    return _fmt(value) if isinstance(value, (int, float)) else repr(value)

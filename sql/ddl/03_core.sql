@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS core.figures (
     org_unit_name  VARCHAR,
     source_row     BIGINT NOT NULL,
     metric         VARCHAR NOT NULL,
-    value          DECIMAL(18, 4),
+    value          DECIMAL(38, 4),
     PRIMARY KEY (submission_id, org_unit_code, metric)
 );
 

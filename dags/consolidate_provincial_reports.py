@@ -1,0 +1,71 @@
+"""
+### Consolidate provincial reports (两节送温暖 and every other declared report type)
+
+Picks up every new file the provinces uploaded to the landing zone (`REPORTS_LANDING`), and for
+each one, as its own mapped task instance: reads it, validates it with the report type's Great
+Expectations suite, and writes it to the lake (`REPORTS_LAKE`) as Parquet, or to quarantine.
+Then loads all answers into the warehouse (`REPORTS_WAREHOUSE`) in one transaction, refreshes
+the marts and logs every file's answer with the national totals.
+
+A rejected file is an answer, not a failure: its task succeeds. A task fails, and is retried,
+only when the pipeline cannot do its job (storage or warehouse unreachable, a bug).
+
+Where to look: `mart.submissions` (every file's answer), `mart.national_totals`,
+`<lake>/validation/` (full validation results), `<lake>/quarantine/` (rejected files).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from airflow.sdk import Asset, dag, get_current_context, task
+
+LAKE = Asset("reports://lake", extra={"env": "REPORTS_LAKE"})
+MARTS = Asset("reports://warehouse/mart", extra={"env": "REPORTS_WAREHOUSE"})
+
+
+@dag(
+    schedule="@hourly",
+    start_date=datetime(2025, 1, 1, tzinfo=timezone.utc),
+    catchup=False,
+    max_active_runs=1,  # the warehouse has one writer at a time
+    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    doc_md=__doc__,
+    tags=["reports", "consolidation"],
+)
+def consolidate_provincial_reports():
+    @task
+    def discover() -> list[dict]:
+        """New file versions in the landing zone, oldest first."""
+        from provincial_reports import pipeline
+
+        return pipeline.discover()
+
+    @task(outlets=[LAKE], map_index_template="{{ source }}")
+    def process(arrival: dict) -> dict:
+        """One file: read, validate, convert. Accepted or rejected, the task succeeds."""
+        from provincial_reports import pipeline
+
+        get_current_context()["source"] = arrival["source"]
+        return pipeline.process(arrival)
+
+    @task(outlets=[MARTS], trigger_rule="none_failed")
+    def load(answers: list[dict]) -> list[dict]:
+        """All answers and their figures in one warehouse transaction; marts refreshed."""
+        from provincial_reports import pipeline
+
+        answers = list(answers)
+        pipeline.load(answers)
+        return answers
+
+    @task(trigger_rule="none_failed")
+    def summarize(answers: list[dict]) -> None:
+        """Every file's answer and the national totals, in the task log."""
+        from provincial_reports import pipeline
+
+        print(pipeline.summarize(answers))
+
+    summarize(load(process.expand(arrival=discover())))
+
+
+consolidate_provincial_reports()

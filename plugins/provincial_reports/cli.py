@@ -1,0 +1,58 @@
+"""Commands for the Makefile: write the demo submissions, and show a run's outcome.
+
+`show` is what `make run` and `make demo` print after Airflow ran the DAG: the latest answer of
+every file, the national totals and where the validation results are. It exits non-zero when a
+file in the landing zone still has no answer, which is the one thing a run must never leave.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from provincial_reports.config import settings
+from provincial_reports.land import find_new_arrivals
+from provincial_reports.load import ledger_keys
+from provincial_reports.report import submissions_table
+from provincial_reports.storage import open_store
+from provincial_reports.totals import national_totals, totals_table
+from provincial_reports.warehouse import connect
+
+
+def show() -> int:
+    config = settings()
+    warehouse = connect(config.warehouse)
+    try:
+        print(submissions_table(warehouse))
+        print("\nNational totals (mart.national_totals):")
+        print(totals_table(national_totals(warehouse)))
+        unanswered = find_new_arrivals(open_store(config.landing), ledger_keys(warehouse))
+    finally:
+        warehouse.close()
+    print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
+    print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
+    print(f"Warehouse:                               {config.warehouse}")
+    for arrival in unanswered:
+        print(f"NO ANSWER: {arrival.source}", file=sys.stderr)
+    return 1 if unanswered else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m provincial_reports.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    samples = commands.add_parser("samples", help="write the demo submissions into a landing folder")
+    samples.add_argument("landing", type=Path)
+    commands.add_parser("show", help="every file's answer and the national totals")
+    args = parser.parse_args(argv)
+    if args.command == "samples":
+        from provincial_reports.samples import write_samples
+
+        written = write_samples(args.landing)
+        print(f"wrote {len(written)} sample submissions under {args.landing}")
+        return 0
+    return show()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
