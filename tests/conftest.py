@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+# Before anything imports Airflow: a throwaway home, so tests never touch ~/airflow or ./data.
+os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-home-")
+os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,124 @@
+"""The DAG itself: cheap and side-effect free to parse, shaped as promised, and a real run under Airflow."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from factory import csv_bytes, province_row, upload, valid_rows
+
+from provincial_reports.declarations import provinces
+from provincial_reports.warehouse import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+DAGS = ROOT / "dags"
+AIRFLOW = Path(sys.executable).parent / "airflow"
+HEAVY = ("great_expectations", "pandas", "pyarrow", "duckdb", "psycopg", "boto3", "openpyxl", "provincial_reports")
+
+PARSE_PROBE = f"""
+import glob, json, runpy, sys, time
+import airflow.sdk  # every Airflow process has it loaded before it parses DAG files
+before = set(sys.modules)
+start = time.perf_counter()
+for path in sorted(glob.glob({str(DAGS)!r} + "/*.py")):
+    runpy.run_path(path)
+took = time.perf_counter() - start
+loaded = sorted({{m.split(".")[0] for m in set(sys.modules) - before}} & set({HEAVY!r}))
+print(json.dumps({{"seconds": took, "heavy": loaded}}))
+"""
+
+
+def airflow_env(home: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "GX_ANALYTICS_ENABLED": "False",
+        **extra,
+    }
+
+
+def test_parsing_the_dag_folder_is_fast_and_imports_nothing_heavy(tmp_path):
+    # A metadata database that cannot be reached: parsing must not query it (no Variable.get, no connections).
+    env = airflow_env(tmp_path, AIRFLOW__DATABASE__SQL_ALCHEMY_CONN="sqlite:////nonexistent/metadata.db")
+    out = subprocess.run([sys.executable, "-c", PARSE_PROBE], env=env, capture_output=True, text=True, check=True)
+    probe = json.loads(out.stdout.strip().splitlines()[-1])
+    assert probe["heavy"] == [], f"imported at parse time: {probe['heavy']}"
+    assert probe["seconds"] < 0.5, f"parsing dags/ took {probe['seconds']:.2f}s"
+
+
+@pytest.fixture(scope="module")
+def dag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS))
+    assert bag.import_errors == {}
+    return bag.dags["consolidate_provincial_reports"]
+
+
+def test_the_dag_is_shaped_as_documented(dag):
+    assert dag.schedule is not None and dag.doc_md and "rejected file is an answer" in dag.doc_md
+    assert dag.max_active_runs == 1 and not dag.catchup
+    tasks = {t.task_id: t for t in dag.tasks}
+    assert list(tasks) == ["discover", "process", "load", "summarize"]
+    assert tasks["process"].is_mapped, "each submission is its own task instance"
+    assert all(t.retries >= 1 for t in tasks.values())
+    assert [a.name for a in tasks["process"].outlets] == ["reports://lake"]
+    assert [a.name for a in tasks["load"].outlets] == ["reports://warehouse/mart"]
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("airflow")
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=airflow_env(home), capture_output=True, check=True)
+    return home
+
+
+def run_dag(airflow_home: Path, workspace) -> str:
+    env = airflow_env(
+        airflow_home,
+        REPORTS_LANDING=str(workspace.landing),
+        REPORTS_LAKE=str(workspace.lake),
+        REPORTS_WAREHOUSE=workspace.warehouse_url,
+    )
+    done = subprocess.run(
+        [str(AIRFLOW), "dags", "test", "consolidate_provincial_reports"], env=env, capture_output=True, text=True
+    )
+    log = done.stdout + done.stderr
+    assert done.returncode == 0 and "state=success" in log, log[-5000:]
+    return log
+
+
+def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, workspace):
+    for minute, code in enumerate(provinces()):
+        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(valid_rows(code)), minute)
+    broken = province_row("360000")
+    broken["funds_regular"] = 2300
+    upload(workspace.landing, "360000/2025-01/resubmitted.csv", csv_bytes([broken]), minute=60)
+
+    log = run_dag(airflow_home, workspace)
+    assert "32 file(s): 31 accepted, 0 superseded, 1 rejected" in log  # the summarize task's log
+
+    warehouse = connect(workspace.warehouse_url)
+    try:
+        totals = warehouse.query("SELECT * FROM mart.national_totals WHERE metric = 'funds_total'")
+        statuses = warehouse.query("SELECT status, count(*) AS n FROM mart.submissions GROUP BY 1 ORDER BY 1")
+    finally:
+        warehouse.close()
+    assert totals == [{
+        "report_type": "winter_warmth", "period": "2025-01", "metric": "funds_total",
+        "value": Decimal(4820 * 31), "provinces_reported": 31, "provinces_missing": "", "metric_position": 3,
+    }]
+    assert statuses == [{"status": "accepted", "n": 31}, {"status": "rejected", "n": 1}]
+
+
+def test_a_run_with_nothing_new_succeeds_and_says_so(airflow_home, workspace):
+    log = run_dag(airflow_home, workspace)
+    assert "No new files in the landing zone." in log
