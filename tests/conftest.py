@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,22 +14,56 @@ os.environ["AIRFLOW_HOME"] = tempfile.mkdtemp(prefix="airflow-home-")
 os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
+POSTGRES = os.environ.get("REPORTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+
 
 @dataclass(frozen=True)
 class Workspace:
     landing: Path
     lake: Path
-    warehouse_path: Path
+    warehouse_url: str
 
-    @property
-    def warehouse_url(self) -> str:
-        return f"duckdb:///{self.warehouse_path}"
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The PostgreSQL server tests create their databases on. Unreachable: skipped on a laptop,
+    a failure where REPORTS_REQUIRE_POSTGRES=1 (CI), so a green CI always includes PostgreSQL."""
+    import psycopg
+
+    try:
+        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        if os.environ.get("REPORTS_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"PostgreSQL is required but unreachable at {POSTGRES}: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES}")
+    return POSTGRES
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+def postgres_database(postgres_server: str) -> Iterator[str]:
+    """A database of the test's own, dropped afterwards."""
+    import psycopg
+
+    name = f"reports_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield f"{postgres_server}/{name}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test that uses the warehouse runs on both engines."""
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    return request.getfixturevalue("postgres_database")
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """A landing zone, lake and warehouse of the test's own, set in the environment as in production."""
-    ws = Workspace(tmp_path / "landing", tmp_path / "lake", tmp_path / "warehouse.duckdb")
+    ws = Workspace(tmp_path / "landing", tmp_path / "lake", warehouse_url)
     ws.landing.mkdir()
     monkeypatch.setenv("REPORTS_LANDING", str(ws.landing))
     monkeypatch.setenv("REPORTS_LAKE", str(ws.lake))

@@ -17,7 +17,7 @@ from provincial_reports.load import ledger_keys
 from provincial_reports.report import submissions_table
 from provincial_reports.storage import open_store
 from provincial_reports.totals import national_totals, totals_table
-from provincial_reports.warehouse import connect
+from provincial_reports.warehouse import SQL, connect
 
 
 def show() -> int:
@@ -38,12 +38,24 @@ def show() -> int:
     return 1 if unanswered else 0
 
 
+def create_roles() -> int:
+    """The PostgreSQL roles of sql/roles, in the database REPORTS_WAREHOUSE names (run as an admin)."""
+    warehouse = connect(settings().warehouse)
+    try:
+        warehouse.execute((SQL / "roles" / "postgresql.sql").read_text(encoding="utf-8"))
+    finally:
+        warehouse.close()
+    print("roles reports_loader, reports_bi, reports_auditor are in place")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provincial_reports.cli")
     commands = parser.add_subparsers(dest="command", required=True)
     samples = commands.add_parser("samples", help="write the demo submissions into a landing folder")
     samples.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
+    commands.add_parser("roles", help="create the PostgreSQL warehouse roles (as an administrator)")
     args = parser.parse_args(argv)
     if args.command == "samples":
         from provincial_reports.samples import write_samples
@@ -51,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         written = write_samples(args.landing)
         print(f"wrote {len(written)} sample submissions under {args.landing}")
         return 0
-    return show()
+    return create_roles() if args.command == "roles" else show()
 
 
 if __name__ == "__main__":

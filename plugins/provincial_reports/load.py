@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from provincial_reports.declarations import ReportType, provinces, report_types
 from provincial_reports.storage import LocalStore
-from provincial_reports.warehouse import DuckDBWarehouse, create_tables, create_views
+from provincial_reports.warehouse import Warehouse, create_tables, create_views
 
 FIGURE_VALUE = pa.decimal128(38, 4)  # wide enough for any int64 count and any decimal(18, 4)
 LEDGER_COLUMNS = (
@@ -26,12 +26,12 @@ LEDGER_COLUMNS = (
 )
 
 
-def ledger_keys(warehouse: DuckDBWarehouse) -> set[tuple[str, str]]:
+def ledger_keys(warehouse: Warehouse) -> set[tuple[str, str]]:
     create_tables(warehouse)
     return {(r["source"], r["sha256"]) for r in warehouse.query("SELECT source, sha256 FROM ingest.submissions")}
 
 
-def load_answers(warehouse: DuckDBWarehouse, lake: LocalStore, answers: list[dict]) -> int:
+def load_answers(warehouse: Warehouse, lake: LocalStore, answers: list[dict]) -> int:
     """Returns how many submissions were new to the ledger."""
     with warehouse.transaction():
         create_tables(warehouse)
@@ -46,7 +46,7 @@ def load_answers(warehouse: DuckDBWarehouse, lake: LocalStore, answers: list[dic
     return len(new)
 
 
-def _refresh_declarations(warehouse: DuckDBWarehouse) -> None:
+def _refresh_declarations(warehouse: Warehouse) -> None:
     warehouse.execute("DELETE FROM core.provinces")
     warehouse.execute("DELETE FROM core.metrics")
     warehouse.insert_arrow("core.provinces", pa.Table.from_pylist(
@@ -61,7 +61,7 @@ def _refresh_declarations(warehouse: DuckDBWarehouse) -> None:
     ]))
 
 
-def _insert_ledger_row(warehouse: DuckDBWarehouse, answer: dict) -> None:
+def _insert_ledger_row(warehouse: Warehouse, answer: dict) -> None:
     row = {**answer, "size_bytes": answer["size"], "reason": "\n".join(answer["failures"]) or None}
     for moment in ("received_at", "processed_at"):
         row[moment] = datetime.fromisoformat(row[moment]).replace(tzinfo=None)

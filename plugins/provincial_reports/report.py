@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from provincial_reports.warehouse import DuckDBWarehouse
+from provincial_reports.warehouse import Warehouse
 
 STATUSES = ("accepted", "superseded", "rejected")
 
@@ -14,7 +14,7 @@ def run_summary(answers: list[dict]) -> str:
     return _answers_text([(a["source"], a["outcome"], a["failures"]) for a in sorted(answers, key=lambda a: a["source"])])
 
 
-def submissions_table(warehouse: DuckDBWarehouse) -> str:
+def submissions_table(warehouse: Warehouse) -> str:
     """Every file seen, with its current status (superseded included): what `make run` prints."""
     rows = warehouse.query(
         "SELECT source, status, reason FROM mart.submissions ORDER BY province_code, period, received_at, source"

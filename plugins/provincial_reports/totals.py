@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from provincial_reports.declarations import provinces, report_types
-from provincial_reports.warehouse import DuckDBWarehouse
+from provincial_reports.warehouse import Warehouse
 
 
-def national_totals(warehouse: DuckDBWarehouse) -> list[dict]:
+def national_totals(warehouse: Warehouse) -> list[dict]:
     return warehouse.query(
         "SELECT report_type, period, metric, value, provinces_reported, provinces_missing "
         "FROM mart.national_totals ORDER BY report_type, period, metric_position"

@@ -1,15 +1,17 @@
-"""The warehouse connection: DuckDB by default, addressed by REPORTS_WAREHOUSE.
+"""The warehouse connection: DuckDB by default, PostgreSQL in production, by REPORTS_WAREHOUSE.
 
 The pipeline talks to the warehouse only through this small surface (a transaction, statements
-with bound parameters, bulk insert of an Arrow table, the SQL files in sql/), so that a second
-engine is one more class here, not changes across the flow.
+with `?` parameters, bulk insert of an Arrow table, the SQL files in sql/). The two engines agree
+on all of sql/ except sql/roles, which only PostgreSQL has; values always travel as bound
+parameters, never pasted into SQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 import pyarrow as pa
 
@@ -18,6 +20,14 @@ from provincial_reports.config import PROJECT_ROOT
 SQL = PROJECT_ROOT / "sql"
 # Views are created layer by layer; each layer reads only the layers before it.
 VIEW_LAYERS = (("staging", "staging"), ("intermediate", "staging"), ("marts", "mart"))
+
+
+class Warehouse(Protocol):
+    def transaction(self) -> AbstractContextManager[None]: ...
+    def execute(self, sql: str, params: tuple | list = ()) -> None: ...
+    def query(self, sql: str, params: tuple | list = ()) -> list[dict]: ...
+    def insert_arrow(self, table: str, rows: pa.Table) -> None: ...
+    def close(self) -> None: ...
 
 
 class DuckDBWarehouse:
@@ -58,20 +68,67 @@ class DuckDBWarehouse:
         self.connection.close()
 
 
-def connect(url: str) -> DuckDBWarehouse:
+class PostgresWarehouse:
+    """psycopg 3; bulk loads go through COPY, never row-by-row INSERTs."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.connection = psycopg.connect(url, autocommit=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.connection.transaction():
+            yield
+
+    def execute(self, sql: str, params: tuple | list = ()) -> None:
+        self.connection.execute(_pyformat(sql) if params else sql, params or None)
+
+    def query(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        from psycopg.rows import dict_row
+
+        with self.connection.cursor(row_factory=dict_row) as cursor:
+            cursor.execute(_pyformat(sql) if params else sql, params or None)
+            return cursor.fetchall()
+
+    def insert_arrow(self, table: str, rows: pa.Table) -> None:
+        """`table` is one of our own table names, never text from a submission."""
+        columns = ", ".join(rows.column_names)
+        with self.connection.cursor() as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for batch in rows.to_batches():
+                for record in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                    copy.write_row(record)
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _pyformat(sql: str) -> str:
+    """Our SQL marks parameters with `?` (DuckDB's style); psycopg wants `%s`."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def connect(url: str) -> Warehouse:
     if url.startswith("duckdb:///"):
         return DuckDBWarehouse(url.removeprefix("duckdb:///"))
-    raise ValueError(f"unsupported REPORTS_WAREHOUSE {url!r}: expected duckdb:///path/file.duckdb")
+    if url.startswith(("postgresql://", "postgres://")):
+        return PostgresWarehouse(url)
+    raise ValueError(
+        f"unsupported REPORTS_WAREHOUSE {url!r}: expected duckdb:///path/file.duckdb or postgresql://user@host:port/db"
+    )
 
 
-def create_tables(warehouse: DuckDBWarehouse) -> None:
+def create_tables(warehouse: Warehouse) -> None:
     """The DDL is idempotent (IF NOT EXISTS), so every run may apply it."""
     for path in sorted((SQL / "ddl").glob("*.sql")):
         warehouse.execute(path.read_text(encoding="utf-8"))
 
 
-def create_views(warehouse: DuckDBWarehouse) -> None:
-    """Each file in a layer folder is the SELECT of a view named after the file."""
-    for folder, schema in VIEW_LAYERS:
-        for path in sorted((SQL / folder).glob("*.sql")):
-            warehouse.execute(f"CREATE OR REPLACE VIEW {schema}.{path.stem} AS\n{path.read_text(encoding='utf-8')}")
+def create_views(warehouse: Warehouse) -> None:
+    """Each file in a layer folder is the SELECT of a view named after the file. Views are dropped
+    (last layer first) and created again, since PostgreSQL cannot replace a view whose columns changed."""
+    views = [(schema, path) for folder, schema in VIEW_LAYERS for path in sorted((SQL / folder).glob("*.sql"))]
+    for schema, path in reversed(views):
+        warehouse.execute(f"DROP VIEW IF EXISTS {schema}.{path.stem}")
+    for schema, path in views:
+        warehouse.execute(f"CREATE VIEW {schema}.{path.stem} AS\n{path.read_text(encoding='utf-8')}")

@@ -1,0 +1,65 @@
+"""The PostgreSQL roles: the loader writes, BI reads mart and nothing else, auditors add the ledger."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from factory import csv_bytes, upload, valid_rows
+
+from provincial_reports import pipeline
+from provincial_reports.cli import create_roles
+
+
+def as_role(database_url: str, role: str) -> str:
+    """The same database, connected as another user (trust authentication on the test server)."""
+    server, name = database_url.rsplit("/", 1)
+    host = server.split("@", 1)[1]
+    return f"postgresql://{role}@{host}/{name}"
+
+
+@pytest.fixture
+def loaded(postgres_database, tmp_path, monkeypatch) -> str:
+    """A warehouse set up by the admin, loaded by reports_loader as in production."""
+    monkeypatch.setenv("REPORTS_WAREHOUSE", postgres_database)
+    create_roles()
+    create_roles()  # idempotent: an operator may run it again
+    monkeypatch.setenv("REPORTS_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("REPORTS_LAKE", str(tmp_path / "lake"))
+    monkeypatch.setenv("REPORTS_WAREHOUSE", as_role(postgres_database, "reports_loader"))
+    upload(tmp_path / "landing", "360000/2025-01/a.csv", csv_bytes(valid_rows()))
+    pipeline.load([pipeline.process(a) for a in pipeline.discover()])
+    return postgres_database
+
+
+def run_as(database_url: str, role: str, sql: str) -> list:
+    with psycopg.connect(as_role(database_url, role)) as connection:
+        return connection.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("role", ["reports_bi", "reports_auditor"])
+def test_readers_see_the_marts(loaded, role):
+    assert run_as(loaded, role, "SELECT count(*) FROM mart.national_totals")[0][0] == 16
+    assert run_as(loaded, role, "SELECT status FROM mart.submissions") == [("accepted",)]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM core.figures",
+        "SELECT * FROM ingest.submissions",
+        "SELECT * FROM staging.stg_submissions",
+        "INSERT INTO mart.dim_province VALUES ('990000', 'x', 'x')",
+        "DELETE FROM mart.dim_province",
+        "CREATE TABLE mart.mine (x int)",
+        "CREATE TABLE public.mine (x int)",
+    ],
+)
+def test_bi_can_neither_write_nor_read_outside_mart(loaded, sql):
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        run_as(loaded, "reports_bi", sql)
+
+
+def test_auditors_read_the_ledger_but_not_the_raw_tables(loaded):
+    assert run_as(loaded, "reports_auditor", "SELECT count(*) FROM ingest.submissions")[0][0] == 1
+    with pytest.raises(psycopg.errors.InsufficientPrivilege):
+        run_as(loaded, "reports_auditor", "SELECT * FROM core.figures")
