@@ -1,4 +1,4 @@
-"""The landing zone and the lake as key/value stores: a local folder now, object storage later.
+"""The landing zone and the lake as key/value stores: a local folder or an S3 (or MinIO) prefix.
 
 Keys are always relative, '/'-separated paths under the store's root, whatever the backend, so
 that a file's `source` in the warehouse reads the same on a laptop and in production.
@@ -6,12 +6,19 @@ that a file's `source` in the warehouse reads the same on a laptop and in produc
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # boto3 is imported only when an S3 store is first used
+    from botocore.client import BaseClient as S3Client
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,15 @@ class StoredObject:
     key: str
     size: int
     modified: datetime
+
+
+class Store(Protocol):
+    """What the pipeline needs of a landing zone or a lake, whichever backend serves it."""
+
+    def list(self) -> Iterator[StoredObject]: ...
+    def read(self, key: str) -> bytes: ...
+    def write(self, key: str, data: bytes) -> None: ...
+    def location(self, key: str) -> str: ...
 
 
 class LocalStore:
@@ -65,7 +81,131 @@ class LocalStore:
         return self.root / key
 
 
-def open_store(url: str) -> LocalStore:
+def unsafe_key_problem(key: str) -> str | None:
+    """Why `key` may not be used, or None. A key is a relative path under the store's root; one
+    that is absolute, climbs out with '..' or has empty segments could name an object outside the
+    prefix (or, in a folder, outside the root), or one a listing would never have produced."""
+    if not key:
+        return "is empty"
+    if key.startswith("/"):
+        return "is absolute"
+    segments = key.split("/")
+    if "" in segments:
+        return "has an empty path segment"
+    if ".." in segments or "." in segments:
+        return "has a '.' or '..' path segment"
+    return None
+
+
+def checked_key(key: str) -> str:
+    """`key` itself if it is a safe relative key, else ValueError."""
+    problem = unsafe_key_problem(key)
+    if problem:
+        raise ValueError(f"refusing storage key {key!r}: it {problem}")
+    return key
+
+
+class S3Store:
+    """A prefix in an S3 bucket (or MinIO, or anything speaking the S3 API).
+
+    Endpoint, region and credentials come from boto3's own chain (AWS_ENDPOINT_URL,
+    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, ~/.aws, instance roles...), so the same code serves AWS
+    and a MinIO container; only when that chain has no credentials does it fall back to the
+    Airflow connection `aws_default`. A PUT replaces an object whole, so, as with LocalStore's
+    rename, a reader never sees half a file.
+    """
+
+    def __init__(self, url: str) -> None:
+        if not url.startswith("s3://"):
+            raise ValueError(f"not an s3:// URL: {url!r}")
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        if not bucket:
+            raise ValueError(f"no bucket in {url!r}")
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self._client: S3Client | None = None
+
+    def __repr__(self) -> str:
+        return f"S3Store('s3://{self.bucket}/{self.prefix}')"
+
+    @property
+    def client(self) -> S3Client:
+        """Made on first use, so opening a store (or importing this module) costs nothing."""
+        if self._client is None:
+            self._client = s3_client()
+        return self._client
+
+    def list(self) -> Iterator[StoredObject]:
+        """Every object under the prefix, 1,000 per request. Folder markers (keys ending in '/',
+        as consoles create them) are not files; a key no read() would accept is skipped loudly
+        rather than failing the whole listing."""
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
+        for page in pages:
+            for item in page.get("Contents", []):
+                key = item["Key"][len(self.prefix):]
+                if not key or key.endswith("/"):
+                    continue
+                problem = unsafe_key_problem(key)
+                if problem:
+                    log.warning("Skipping s3://%s/%s: its key %s", self.bucket, item["Key"], problem)
+                    continue
+                yield StoredObject(key=key, size=item["Size"], modified=item["LastModified"].astimezone(UTC))
+
+    def read(self, key: str) -> bytes:
+        """The whole body in one GET: if the object was replaced since listing, these are the new
+        bytes, which the caller re-hashes (botocore checks the length against Content-Length)."""
+        body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + checked_key(key))["Body"]
+        try:
+            return body.read()
+        finally:
+            body.close()
+
+    def write(self, key: str, data: bytes) -> None:
+        self.client.put_object(Bucket=self.bucket, Key=self.prefix + checked_key(key), Body=data)
+
+    def location(self, key: str) -> str:
+        return f"s3://{self.bucket}/{self.prefix}{key}"
+
+
+def s3_client() -> S3Client:
+    """An S3 client from boto3's standard chain, or from the Airflow connection `aws_default`
+    (login = access key, password = secret, extra endpoint_url / region_name) when the chain has
+    no credentials and Airflow is there to ask. Nothing secret is ever logged."""
+    import boto3
+
+    session = boto3.session.Session()
+    if session.get_credentials() is None:
+        fallback = _airflow_connection_settings()
+        if fallback is not None:
+            log.info("No AWS credentials in the environment; using the Airflow connection aws_default")
+            return session.client("s3", **fallback)
+    return session.client("s3")
+
+
+def _airflow_connection_settings() -> dict[str, str] | None:
+    """boto3 client arguments from the Airflow connection `aws_default`, or None without Airflow
+    or without that connection (boto3 then reports the missing credentials itself)."""
+    try:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:
+        return None
+    try:
+        conn = BaseHook.get_connection("aws_default")
+    except AirflowNotFoundException:
+        return None
+    extra = conn.extra_dejson
+    settings = {
+        "aws_access_key_id": conn.login,
+        "aws_secret_access_key": conn.password,
+        "endpoint_url": extra.get("endpoint_url"),
+        "region_name": extra.get("region_name"),
+    }
+    return {name: value for name, value in settings.items() if value}
+
+
+def open_store(url: str) -> Store:
+    """An s3:// URL is an S3 prefix; anything else is a local folder."""
     if url.startswith("s3://"):
-        raise NotImplementedError("S3 landing and lake are not built yet (issue: production stack)")
+        return S3Store(url)
     return LocalStore(url)

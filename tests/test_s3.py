@@ -1,0 +1,225 @@
+"""S3 as the landing zone and the lake, against moto's server over real HTTP.
+
+The store is exercised exactly as in production: boto3 finds the endpoint and credentials in the
+environment (AWS_ENDPOINT_URL and friends, as for MinIO), nothing in boto3 is patched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import boto3
+import pytest
+from factory import csv_bytes, valid_rows
+from moto.server import ThreadedMotoServer
+from provincial_reports import pipeline
+from provincial_reports.storage import LocalStore, S3Store, open_store
+from provincial_reports.warehouse import connect
+
+REGION = "us-east-1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    """One S3 server for the module; each test empties it (see `s3`)."""
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A boto3 client on an empty server, with the endpoint and credentials in the environment
+    only, as a MinIO deployment would set them; ~/.aws and instance metadata are kept out."""
+    urllib.request.urlopen(urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")).close()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing-access-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    client = boto3.client("s3")
+    for bucket in ("landing-bucket", "lake-bucket"):
+        client.create_bucket(Bucket=bucket)
+    return client
+
+
+@pytest.fixture
+def s3_pipeline(s3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Landing and lake on S3, the warehouse a DuckDB file of the test's own; its URL."""
+    warehouse = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
+    monkeypatch.setenv("REPORTS_LANDING", "s3://landing-bucket/incoming")
+    monkeypatch.setenv("REPORTS_LAKE", "s3://lake-bucket/lake")
+    monkeypatch.setenv("REPORTS_WAREHOUSE", warehouse)
+    return warehouse
+
+
+def run_once() -> list[dict]:
+    answers = [pipeline.process(a) for a in pipeline.discover()]
+    pipeline.load(answers)
+    return answers
+
+
+def query(warehouse_url: str, sql: str) -> list[dict]:
+    warehouse = connect(warehouse_url)
+    try:
+        return warehouse.query(sql)
+    finally:
+        warehouse.close()
+
+
+def lake_keys(s3) -> set[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket="lake-bucket", Prefix="lake/")
+    return {item["Key"].removeprefix("lake/") for page in pages for item in page.get("Contents", [])}
+
+
+def test_open_store_picks_the_backend_by_url(tmp_path):
+    assert isinstance(open_store(str(tmp_path)), LocalStore)
+    store = open_store("s3://bucket/some/prefix/")
+    assert isinstance(store, S3Store)
+    assert store.location("360000/2025-01/a.csv") == "s3://bucket/some/prefix/360000/2025-01/a.csv"
+    assert open_store("s3://bucket").location("a.csv") == "s3://bucket/a.csv"
+    assert open_store("s3://bucket/").location("a.csv") == "s3://bucket/a.csv"  # as docker-compose.yaml sets it
+    with pytest.raises(ValueError):
+        open_store("s3:///prefix-without-bucket")
+
+
+def test_write_list_read_round_trip(s3):
+    store = open_store("s3://lake-bucket/lake")
+    before = datetime.now(UTC).replace(microsecond=0)
+    store.write("360000/2025-01/a.csv", b"first")
+    store.write("320000/2025-01/b.csv", "第二".encode())
+    listed = {o.key: o for o in store.list()}
+    assert set(listed) == {"360000/2025-01/a.csv", "320000/2025-01/b.csv"}
+    assert listed["320000/2025-01/b.csv"].size == len("第二".encode())
+    modified = listed["360000/2025-01/a.csv"].modified
+    assert modified.tzinfo is not None and modified >= before
+    assert store.read("360000/2025-01/a.csv") == b"first"
+    assert store.read("320000/2025-01/b.csv").decode() == "第二"
+    assert store.location("360000/2025-01/a.csv") == "s3://lake-bucket/lake/360000/2025-01/a.csv"
+    assert s3.get_object(Bucket="lake-bucket", Key="lake/360000/2025-01/a.csv")["Body"].read() == b"first"
+
+
+def test_keys_are_relative_to_the_prefix_and_only_under_it(s3):
+    for key in ("incoming/360000/2025-01/a.csv", "incoming/readme.csv", "incoming/360000/",  # a folder marker
+                "incoming-old/360000/2025-01/x.csv", "elsewhere/y.csv"):
+        s3.put_object(Bucket="landing-bucket", Key=key, Body=b"x")
+    assert sorted(o.key for o in open_store("s3://landing-bucket/incoming").list()) == [
+        "360000/2025-01/a.csv", "readme.csv"
+    ]
+    assert sorted(o.key for o in open_store("s3://landing-bucket/incoming/").list()) == [
+        "360000/2025-01/a.csv", "readme.csv"
+    ]
+    assert len(list(open_store("s3://landing-bucket").list())) == 4
+
+
+def test_listing_pages_past_a_thousand_objects(s3):
+    for i in range(1005):
+        s3.put_object(Bucket="landing-bucket", Key=f"many/{i:04d}.csv", Body=b"")
+    store = open_store("s3://landing-bucket/many")
+    requests = []
+    store.client.meta.events.register("after-call.s3.ListObjectsV2", lambda **kw: requests.append(kw))
+    keys = [o.key for o in store.list()]
+    assert len(requests) == 2, "S3 returns at most 1,000 keys a request"
+    assert len(keys) == 1005 and len(set(keys)) == 1005
+    assert "1004.csv" in keys
+
+
+@pytest.mark.parametrize("key", ["../outside.csv", "360000/../../outside.csv", "/absolute.csv",
+                                 "360000//a.csv", "360000/2025-01/", "./a.csv", ""])
+def test_keys_that_could_leave_the_prefix_are_refused(s3, key):
+    store = open_store("s3://lake-bucket/lake")
+    with pytest.raises(ValueError, match="refusing storage key"):
+        store.write(key, b"x")
+    with pytest.raises(ValueError, match="refusing storage key"):
+        store.read(key)
+    assert "Contents" not in s3.list_objects_v2(Bucket="lake-bucket")
+
+
+def test_a_dotted_file_name_is_still_a_key(s3):
+    store = open_store("s3://lake-bucket/lake")
+    store.write("360000/2025-01/report..v2.csv", b"x")
+    assert store.read("360000/2025-01/report..v2.csv") == b"x"
+
+
+def test_credentials_fall_back_to_the_airflow_connection(s3, moto_endpoint, monkeypatch):
+    """No AWS variables at all: the endpoint, region and keys come from `aws_default`."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({
+        "conn_type": "aws", "login": "airflow-access-key", "password": "airflow-secret-key",
+        "extra": {"endpoint_url": moto_endpoint, "region_name": REGION},
+    }))
+    store = open_store("s3://lake-bucket/lake")
+    store.write("a.csv", b"via airflow")
+    assert store.read("a.csv") == b"via airflow"
+    assert store.client.meta.endpoint_url == moto_endpoint
+
+
+def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
+    provinces = ("360000", "320000", "440000")
+    for code in provinces:
+        s3.put_object(Bucket="landing-bucket", Key=f"incoming/{code}/2025-01/x.csv", Body=csv_bytes(valid_rows(code)))
+    s3.put_object(Bucket="landing-bucket", Key="incoming/readme.csv", Body=b"please read me")
+
+    answers = {a["source"]: a for a in run_once()}
+
+    assert set(answers) == {f"{code}/2025-01/x.csv" for code in provinces} | {"readme.csv"}
+    row, = query(s3_pipeline, "SELECT * FROM mart.national_totals "
+                              "WHERE period = '2025-01' AND metric = 'funds_total'")
+    assert row["provinces_reported"] == len(provinces)
+    assert not set(provinces) & set(row["provinces_missing"].split(","))
+
+    in_lake = lake_keys(s3)
+    for code in provinces:
+        answer = answers[f"{code}/2025-01/x.csv"]
+        assert answer["outcome"] == "accepted"
+        assert answer["parquet_location"].startswith(f"parquet/report_type=winter_warmth/period=2025-01/"
+                                                     f"province_code={code}/")
+        assert {answer["parquet_location"], answer["result_location"], answer["raw_location"]} <= in_lake
+
+    readme = answers["readme.csv"]
+    assert readme["outcome"] == "rejected" and readme["parquet_location"] is None
+    assert "province code" in readme["failures"][0]
+    assert readme["result_location"].startswith("validation/_unplaced/") and readme["result_location"] in in_lake
+    ledger = query(s3_pipeline, "SELECT status, reason FROM mart.submissions WHERE source = 'readme.csv'")
+    assert ledger[0]["status"] == "rejected" and "province code" in ledger[0]["reason"]
+
+    assert pipeline.discover() == []
+
+
+def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, s3_pipeline):
+    key = "incoming/360000/2025-01/x.csv"
+    first, second = csv_bytes(valid_rows("360000")), csv_bytes(valid_rows("360000"), headers="en")
+    s3.put_object(Bucket="landing-bucket", Key=key, Body=first)
+    arrival, = pipeline.discover()
+    assert arrival["sha256"] == hashlib.sha256(first).hexdigest()
+
+    s3.put_object(Bucket="landing-bucket", Key=key, Body=second)
+    answer = pipeline.process(arrival)
+
+    assert answer["sha256"] == hashlib.sha256(second).hexdigest()
+    assert answer["submission_id"] != arrival["submission_id"]
+    assert answer["size"] == len(second)
+    assert answer["outcome"] == "accepted"
+    raw = s3.get_object(Bucket="lake-bucket", Key=f"lake/{answer['raw_location']}")["Body"].read()
+    assert raw == second
+    pipeline.load([answer])
+    assert pipeline.discover() == []
