@@ -15,6 +15,7 @@ import json
 import re
 import unicodedata
 import zipfile
+from xml.etree import ElementTree
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -101,7 +102,10 @@ def _xlsx_rows(data: bytes) -> Rows:
         raise Unreadable(f"the file is not a readable XLSX workbook ({exc}) (无法读取该XLSX文件)") from exc
     try:
         sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers record a wrong <dimension>; read what is really there
         return [(number, list(cells)) for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1)]
+    except ElementTree.ParseError as exc:
+        raise Unreadable(f"the XLSX workbook is damaged ({exc}) (XLSX文件已损坏)") from exc
     finally:
         workbook.close()
 
