@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from provincial_reports.declarations import Column, ReportType
 from provincial_reports.land import Arrival
 from provincial_reports.read import SOURCE_ROW, ReadTable
-from provincial_reports.storage import LocalStore
+from provincial_reports.storage import Store
 from provincial_reports.validate import Verdict
 
 DECIMAL = pa.decimal128(18, 4)
@@ -83,7 +83,7 @@ def raw_key(arrival: Arrival, accepted: bool) -> str:
 
 
 def write_to_lake(
-    lake: LocalStore, arrival: Arrival, raw: bytes, verdict: Verdict, table: ReadTable | None
+    lake: Store, arrival: Arrival, raw: bytes, verdict: Verdict, table: ReadTable | None
 ) -> dict[str, str | None]:
     """Raw copy and result first, Parquet last: a Parquet file in the lake always has both beside it."""
     result = json.dumps(verdict.document, ensure_ascii=False, indent=1, default=str).encode()

@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from provincial_reports.declarations import provinces
-from provincial_reports.storage import LocalStore, StoredObject
+from provincial_reports.storage import Store, StoredObject
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -81,7 +81,7 @@ def is_upload_in_progress(key: str) -> bool:
     return key.rsplit("/", 1)[-1].startswith(".")
 
 
-def find_new_arrivals(landing: LocalStore, seen: set[tuple[str, str]]) -> list[Arrival]:
+def find_new_arrivals(landing: Store, seen: set[tuple[str, str]]) -> list[Arrival]:
     """Every file version not in the ledger, oldest first (modification time, then name)."""
     objects = sorted(
         (o for o in landing.list() if not is_upload_in_progress(o.key)),

@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from provincial_reports.declarations import ReportType, provinces, report_types
-from provincial_reports.storage import LocalStore
+from provincial_reports.storage import Store
 from provincial_reports.warehouse import Warehouse, create_tables, create_views
 
 FIGURE_VALUE = pa.decimal128(38, 4)  # wide enough for any int64 count and any decimal(18, 4)
@@ -31,7 +31,7 @@ def ledger_keys(warehouse: Warehouse) -> set[tuple[str, str]]:
     return {(r["source"], r["sha256"]) for r in warehouse.query("SELECT source, sha256 FROM ingest.submissions")}
 
 
-def load_answers(warehouse: Warehouse, lake: LocalStore, answers: list[dict]) -> int:
+def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
     """Returns how many submissions were new to the ledger."""
     with warehouse.transaction():
         create_tables(warehouse)
@@ -72,7 +72,7 @@ def _insert_ledger_row(warehouse: Warehouse, answer: dict) -> None:
     )
 
 
-def _figures(lake: LocalStore, answer: dict) -> pa.Table:
+def _figures(lake: Store, answer: dict) -> pa.Table:
     """The wide Parquet of one submission as long rows: one per unit and metric."""
     report_type: ReportType = report_types()[answer["report_type"]]
     wide = pq.read_table(io.BytesIO(lake.read(answer["parquet_location"])))
