@@ -1,0 +1,161 @@
+"""The DAG under Airflow's own scheduler, as production runs it, not only under `airflow dags test`.
+
+Airflow's components run as separate processes on a PostgreSQL metadata database with the
+LocalExecutor; the run is triggered, and watched, through the public REST API over HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from test_dag import AIRFLOW, airflow_env
+
+from factory import csv_bytes, upload, valid_rows
+from provincial_reports.warehouse import connect
+
+DAG_ID = "consolidate_provincial_reports"
+COMPONENTS = (["scheduler"], ["dag-processor"])
+SOME_PROVINCES = ("110000", "440000", "650000")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Airflow:
+    """A running Airflow: its API address, an operator's credentials and its components' logs."""
+
+    def __init__(self, home: Path, env: dict[str, str], port: int, password: str) -> None:
+        self.home, self.env, self.password = home, env, password
+        self.url = f"http://127.0.0.1:{port}"
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, *command: str) -> None:
+        log = open(self.home / f"{command[0]}.log", "wb")  # noqa: SIM115 - closed when the process is reaped
+        self.processes.append(
+            subprocess.Popen(
+                [str(AIRFLOW), *command], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        )
+
+    def stop(self) -> None:
+        for process in self.processes:
+            os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.home.glob("*.log"))
+
+
+@pytest.fixture
+def airflow(tmp_path: Path, postgres_server: str, workspace) -> Iterator[Airflow]:
+    """Scheduler, dag-processor and api-server on a metadata database of the test's own."""
+    import psycopg
+
+    metadata = f"airflow_meta_{secrets.token_hex(6)}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {metadata}")
+    home, port, password = tmp_path / "airflow", free_port(), secrets.token_urlsafe(16)
+    home.mkdir()
+    (home / "passwords.json").write_text(json.dumps({"operator": password}))
+    database = postgres_server.replace("postgresql://", "postgresql+psycopg://") + f"/{metadata}"
+    env = airflow_env(
+        home,
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=database,
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=database,
+        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
+        AIRFLOW__CORE__PARALLELISM="4",
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="operator:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
+        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
+        REPORTS_LANDING=str(workspace.landing),
+        REPORTS_LAKE=str(workspace.lake),
+        REPORTS_WAREHOUSE=workspace.warehouse_url,
+    )
+    subprocess.run([str(AIRFLOW), "db", "migrate"], env=env, capture_output=True, check=True)
+    running = Airflow(home, env, port, password)
+    running.start("api-server", "--port", str(port), "--workers", "1")
+    for component in COMPONENTS:
+        running.start(*component)
+    try:
+        yield running
+    finally:
+        running.stop()
+        with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {metadata} WITH (FORCE)")
+
+
+def wait_for(what: str, check, airflow: Airflow, timeout: float = 400):
+    """Poll until `check` returns something truthy; on timeout, fail with the components' logs."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+        except httpx.TransportError:
+            found = None
+        if found:
+            return found
+        time.sleep(2)
+    pytest.fail(f"timed out waiting for {what}\n{airflow.logs()}")
+
+
+def logged_in_client(airflow: Airflow) -> httpx.Client:
+    """An HTTP client carrying the operator's JWT, obtained the way an operator's script would."""
+    wait_for("the API server", lambda: httpx.get(f"{airflow.url}/api/v2/monitor/health").is_success, airflow)
+    answer = httpx.post(f"{airflow.url}/auth/token", json={"username": "operator", "password": airflow.password})
+    answer.raise_for_status()
+    token = answer.json()["access_token"]
+    return httpx.Client(base_url=f"{airflow.url}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+@pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)
+def test_the_scheduler_runs_the_dag_triggered_through_the_rest_api(airflow, workspace):
+    # A few provinces: the 31-province run is test_dag's; here each mapped task is a process of its own.
+    for minute, code in enumerate(SOME_PROVINCES):
+        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(valid_rows(code)), minute)
+    api = logged_in_client(airflow)
+
+    wait_for("the dag-processor to parse the DAG", lambda: api.get(f"/dags/{DAG_ID}").is_success, airflow)
+    api.patch(f"/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
+    triggered = api.post(f"/dags/{DAG_ID}/dagRuns", json={"logical_date": None})
+    triggered.raise_for_status()
+    run_id = triggered.json()["dag_run_id"]
+
+    def finished() -> list[str] | None:
+        states = [run["state"] for run in api.get(f"/dags/{DAG_ID}/dagRuns").json()["dag_runs"]]
+        return states if all(state in ("success", "failed") for state in states) else None
+
+    # Unpausing also lets the scheduler start the latest hourly run; whichever run takes a file, both succeed
+    # and each file is processed once.
+    assert set(wait_for(f"run {run_id} and any scheduled run to finish", finished, airflow)) == {"success"}
+    processed = api.get(f"/dags/{DAG_ID}/dagRuns/~/taskInstances", params={"task_id": "process"}).json()
+    assert sorted(t["map_index"] for t in processed["task_instances"] if t["map_index"] >= 0) == [0, 1, 2]
+    assert {t["state"] for t in processed["task_instances"] if t["map_index"] >= 0} == {"success"}
+
+    warehouse = connect(workspace.warehouse_url)
+    try:
+        totals = warehouse.query(
+            "SELECT provinces_reported, value FROM mart.national_totals WHERE metric = 'jobs_offered'"
+        )
+        answered = warehouse.query("SELECT count(*) AS n FROM mart.submissions WHERE status = 'accepted'")
+    finally:
+        warehouse.close()
+    assert answered == [{"n": 3}]
+    assert [row["provinces_reported"] for row in totals] == [3]
