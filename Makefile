@@ -15,10 +15,10 @@ DAG := consolidate_provincial_reports
 
 .PHONY: demo run test lint clean
 
-$(VENV)/installed: requirements.txt constraints.txt
+$(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON_BASE) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -r requirements.txt -c constraints.txt
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/installed
