@@ -69,3 +69,11 @@ def workspace(tmp_path: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("REPORTS_LAKE", str(ws.lake))
     monkeypatch.setenv("REPORTS_WAREHOUSE", ws.warehouse_url)
     return ws
+
+
+@pytest.fixture(scope="module")
+def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated Airflow metadata database (SQLite) shared by a module's DAG runs."""
+    from airflow_harness import migrated_home
+
+    return migrated_home(tmp_path_factory.mktemp("airflow"))

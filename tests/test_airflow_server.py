@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from test_dag import AIRFLOW, airflow_env
 
+from airflow_harness import AIRFLOW, airflow_env
 from factory import csv_bytes, upload, valid_rows
 from provincial_reports.warehouse import connect
 

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from factory import csv_bytes, province_row, upload, valid_rows
 
+from airflow_harness import DAGS, airflow_env, run_dag
+from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports.declarations import provinces
 from provincial_reports.warehouse import connect
 
-ROOT = Path(__file__).resolve().parents[1]
-DAGS = ROOT / "dags"
-AIRFLOW = Path(sys.executable).parent / "airflow"
 HEAVY = ("great_expectations", "pandas", "pyarrow", "duckdb", "psycopg", "boto3", "openpyxl", "provincial_reports")
 
 PARSE_PROBE = f"""
@@ -31,18 +27,6 @@ took = time.perf_counter() - start
 loaded = sorted({{m.split(".")[0] for m in set(sys.modules) - before}} & set({HEAVY!r}))
 print(json.dumps({{"seconds": took, "heavy": loaded}}))
 """
-
-
-def airflow_env(home: Path, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "GX_ANALYTICS_ENABLED": "False",
-        **extra,
-    }
 
 
 def test_parsing_the_dag_folder_is_fast_and_imports_nothing_heavy(tmp_path):
@@ -74,28 +58,6 @@ def test_the_dag_is_shaped_as_documented(dag):
     assert [a.name for a in tasks["load"].outlets] == ["reports://warehouse/mart"]
 
 
-@pytest.fixture(scope="module")
-def airflow_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("airflow")
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=airflow_env(home), capture_output=True, check=True)
-    return home
-
-
-def run_dag(airflow_home: Path, workspace) -> str:
-    env = airflow_env(
-        airflow_home,
-        REPORTS_LANDING=str(workspace.landing),
-        REPORTS_LAKE=str(workspace.lake),
-        REPORTS_WAREHOUSE=workspace.warehouse_url,
-    )
-    done = subprocess.run(
-        [str(AIRFLOW), "dags", "test", "consolidate_provincial_reports"], env=env, capture_output=True, text=True
-    )
-    log = done.stdout + done.stderr
-    assert done.returncode == 0 and "state=success" in log, log[-5000:]
-    return log
-
-
 def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, workspace):
     for minute, code in enumerate(provinces()):
         upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(valid_rows(code)), minute)
@@ -112,10 +74,17 @@ def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, works
         statuses = warehouse.query("SELECT status, count(*) AS n FROM mart.submissions GROUP BY 1 ORDER BY 1")
     finally:
         warehouse.close()
-    assert totals == [{
-        "report_type": "winter_warmth", "period": "2025-01", "metric": "funds_total",
-        "value": Decimal(4820 * 31), "provinces_reported": 31, "provinces_missing": "", "metric_position": 3,
-    }]
+    assert totals == [
+        {
+            "report_type": "winter_warmth",
+            "period": "2025-01",
+            "metric": "funds_total",
+            "value": Decimal(4820 * 31),
+            "provinces_reported": 31,
+            "provinces_missing": "",
+            "metric_position": 3,
+        }
+    ]
     assert statuses == [{"status": "accepted", "n": 31}, {"status": "rejected", "n": 1}]
 
 

@@ -16,13 +16,17 @@ from pathlib import Path
 
 import boto3
 import pytest
-from factory import csv_bytes, valid_rows
 from moto.server import ThreadedMotoServer
+
+from airflow_harness import run_dag
+from conftest import Workspace
+from factory import csv_bytes, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.storage import LocalStore, S3Store, open_store
 from provincial_reports.warehouse import connect
 
 REGION = "us-east-1"
+S3_WORKSPACE = {"landing": "s3://landing-bucket/incoming", "lake": "s3://lake-bucket/lake"}
 
 
 def free_port() -> int:
@@ -62,13 +66,12 @@ def s3(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def s3_pipeline(s3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Landing and lake on S3, the warehouse a DuckDB file of the test's own; its URL."""
-    warehouse = f"duckdb:///{tmp_path / 'warehouse.duckdb'}"
-    monkeypatch.setenv("REPORTS_LANDING", "s3://landing-bucket/incoming")
-    monkeypatch.setenv("REPORTS_LAKE", "s3://lake-bucket/lake")
-    monkeypatch.setenv("REPORTS_WAREHOUSE", warehouse)
-    return warehouse
+def s3_pipeline(s3, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Landing and lake on S3, the warehouse of the test's own on each engine; its URL."""
+    monkeypatch.setenv("REPORTS_LANDING", S3_WORKSPACE["landing"])
+    monkeypatch.setenv("REPORTS_LAKE", S3_WORKSPACE["lake"])
+    monkeypatch.setenv("REPORTS_WAREHOUSE", warehouse_url)
+    return warehouse_url
 
 
 def run_once() -> list[dict]:
@@ -118,14 +121,21 @@ def test_write_list_read_round_trip(s3):
 
 
 def test_keys_are_relative_to_the_prefix_and_only_under_it(s3):
-    for key in ("incoming/360000/2025-01/a.csv", "incoming/readme.csv", "incoming/360000/",  # a folder marker
-                "incoming-old/360000/2025-01/x.csv", "elsewhere/y.csv"):
+    for key in (
+        "incoming/360000/2025-01/a.csv",
+        "incoming/readme.csv",
+        "incoming/360000/",  # a folder marker
+        "incoming-old/360000/2025-01/x.csv",
+        "elsewhere/y.csv",
+    ):
         s3.put_object(Bucket="landing-bucket", Key=key, Body=b"x")
     assert sorted(o.key for o in open_store("s3://landing-bucket/incoming").list()) == [
-        "360000/2025-01/a.csv", "readme.csv"
+        "360000/2025-01/a.csv",
+        "readme.csv",
     ]
     assert sorted(o.key for o in open_store("s3://landing-bucket/incoming/").list()) == [
-        "360000/2025-01/a.csv", "readme.csv"
+        "360000/2025-01/a.csv",
+        "readme.csv",
     ]
     assert len(list(open_store("s3://landing-bucket").list())) == 4
 
@@ -142,8 +152,10 @@ def test_listing_pages_past_a_thousand_objects(s3):
     assert "1004.csv" in keys
 
 
-@pytest.mark.parametrize("key", ["../outside.csv", "360000/../../outside.csv", "/absolute.csv",
-                                 "360000//a.csv", "360000/2025-01/", "./a.csv", ""])
+@pytest.mark.parametrize(
+    "key",
+    ["../outside.csv", "360000/../../outside.csv", "/absolute.csv", "360000//a.csv", "360000/2025-01/", "./a.csv", ""],
+)
 def test_keys_that_could_leave_the_prefix_are_refused(s3, key):
     store = open_store("s3://lake-bucket/lake")
     with pytest.raises(ValueError, match="refusing storage key"):
@@ -163,10 +175,17 @@ def test_credentials_fall_back_to_the_airflow_connection(s3, moto_endpoint, monk
     """No AWS variables at all: the endpoint, region and keys come from `aws_default`."""
     for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name)
-    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", json.dumps({
-        "conn_type": "aws", "login": "airflow-access-key", "password": "airflow-secret-key",
-        "extra": {"endpoint_url": moto_endpoint, "region_name": REGION},
-    }))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_AWS_DEFAULT",
+        json.dumps(
+            {
+                "conn_type": "aws",
+                "login": "airflow-access-key",
+                "password": "airflow-secret-key",
+                "extra": {"endpoint_url": moto_endpoint, "region_name": REGION},
+            }
+        ),
+    )
     store = open_store("s3://lake-bucket/lake")
     store.write("a.csv", b"via airflow")
     assert store.read("a.csv") == b"via airflow"
@@ -182,8 +201,9 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
     answers = {a["source"]: a for a in run_once()}
 
     assert set(answers) == {f"{code}/2025-01/x.csv" for code in provinces} | {"readme.csv"}
-    row, = query(s3_pipeline, "SELECT * FROM mart.national_totals "
-                              "WHERE period = '2025-01' AND metric = 'funds_total'")
+    (row,) = query(
+        s3_pipeline, "SELECT * FROM mart.national_totals WHERE period = '2025-01' AND metric = 'funds_total'"
+    )
     assert row["provinces_reported"] == len(provinces)
     assert not set(provinces) & set(row["provinces_missing"].split(","))
 
@@ -191,8 +211,9 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
     for code in provinces:
         answer = answers[f"{code}/2025-01/x.csv"]
         assert answer["outcome"] == "accepted"
-        assert answer["parquet_location"].startswith(f"parquet/report_type=winter_warmth/period=2025-01/"
-                                                     f"province_code={code}/")
+        assert answer["parquet_location"].startswith(
+            f"parquet/report_type=winter_warmth/period=2025-01/province_code={code}/"
+        )
         assert {answer["parquet_location"], answer["result_location"], answer["raw_location"]} <= in_lake
 
     readme = answers["readme.csv"]
@@ -209,7 +230,7 @@ def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, 
     key = "incoming/360000/2025-01/x.csv"
     first, second = csv_bytes(valid_rows("360000")), csv_bytes(valid_rows("360000"), headers="en")
     s3.put_object(Bucket="landing-bucket", Key=key, Body=first)
-    arrival, = pipeline.discover()
+    (arrival,) = pipeline.discover()
     assert arrival["sha256"] == hashlib.sha256(first).hexdigest()
 
     s3.put_object(Bucket="landing-bucket", Key=key, Body=second)
@@ -223,3 +244,14 @@ def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, 
     assert raw == second
     pipeline.load([answer])
     assert pipeline.discover() == []
+
+
+def test_the_dag_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, airflow_home):
+    for code in ("360000", "440000"):
+        s3.put_object(Bucket="landing-bucket", Key=f"incoming/{code}/2025-01/x.csv", Body=csv_bytes(valid_rows(code)))
+
+    log = run_dag(airflow_home, Workspace(S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline))
+
+    assert "2 file(s): 2 accepted, 0 superseded, 0 rejected" in log
+    assert {key.split("/")[0] for key in lake_keys(s3)} == {"parquet", "raw", "validation"}
+    assert query(s3_pipeline, "SELECT count(*) AS n FROM mart.submissions WHERE status = 'accepted'") == [{"n": 2}]
