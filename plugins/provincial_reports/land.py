@@ -76,6 +76,18 @@ def arrival_of(obj: StoredObject, data: bytes) -> Arrival:
     )
 
 
+def read_landed(landing: Store, arrival: Arrival) -> bytes:
+    """A placed file's bytes, read through its province's own view of the landing zone: whatever
+    an arrival (which travels through XCom) claims, it can only name bytes under that province's
+    prefix. An unplaced file is read from the root, to be rejected with its reason."""
+    if arrival.province_code is None:
+        return landing.read(arrival.source)
+    province, _, rest = arrival.source.partition("/")
+    if province != arrival.province_code:
+        raise ValueError(f"refusing {arrival.source!r}: it is outside the prefix of province {arrival.province_code}")
+    return landing.within(province).read(rest)
+
+
 def is_upload_in_progress(key: str) -> bool:
     """Dot-files are how upload tools and our own writers name files still being written."""
     return key.rsplit("/", 1)[-1].startswith(".")
