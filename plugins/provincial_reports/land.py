@@ -48,9 +48,10 @@ def place_of(source: str) -> tuple[str | None, str | None, str | None]:
     """(province, period, problem) read off `<province code>/<YYYY-MM>/<file>`."""
     parts = source.split("/")
     if len(parts) != 3:
-        return None, None, (
-            "the file is not in a <province code>/<YYYY-MM>/ folder "
-            "(文件未放在“省级代码/报告期”目录下)"
+        return (
+            None,
+            None,
+            ("the file is not in a <province code>/<YYYY-MM>/ folder (文件未放在“省级代码/报告期”目录下)"),
         )
     province, period, _ = parts
     if province not in provinces():

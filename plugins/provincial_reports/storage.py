@@ -156,7 +156,7 @@ class S3Store:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
         for page in pages:
             for item in page.get("Contents", []):
-                key = item["Key"][len(self.prefix):]
+                key = item["Key"][len(self.prefix) :]
                 if not key or key.endswith("/"):
                     continue
                 problem = unsafe_key_problem(key)
