@@ -151,25 +151,39 @@ class FormulaWithoutValue(str):
 def _xlsx_rows(data: bytes) -> Rows:
     """The first visible worksheet, as Excel saved its values: formula cells give their cached
     result (a formula saved without one is a cell problem, not a blank)."""
-    from defusedxml import DefusedXmlException
-
     _check_archive(data)
     try:
         values = _sheet_rows(data, data_only=True)
         formulas = _sheet_rows(data, data_only=False)
     except Unreadable:
         raise
-    except DefusedXmlException as exc:
-        raise Unreadable(
-            f"the workbook declares XML entities or a DTD ({type(exc).__name__}), which are refused for safety "
-            "(XLSX文件含有XML实体声明，出于安全原因拒收)"
-        ) from exc
     except Exception as exc:  # openpyxl answers a damaged file with almost any exception type
-        raise Unreadable(
-            f"the file is not a readable XLSX workbook: it is damaged ({type(exc).__name__}: {exc}) "
-            "(无法读取该XLSX文件，文件已损坏)"
-        ) from exc
+        raise _unreadable_workbook(exc) from exc
     return [(number, _with_formulas(cells, formulas.get(number, []))) for number, cells in values.items()]
+
+
+def _unreadable_workbook(exc: Exception) -> Unreadable:
+    """defusedxml's refusal may come wrapped in openpyxl's own exception; it is named as such."""
+    from defusedxml import DefusedXmlException
+
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, DefusedXmlException):
+        cause = cause.__cause__ or cause.__context__
+    if cause is not None:
+        return Unreadable(
+            f"the workbook declares XML entities or a DTD ({type(cause).__name__}), which are refused for safety "
+            "(XLSX文件含有XML实体声明，出于安全原因拒收)"
+        )
+    return Unreadable(
+        f"the file is not a readable XLSX workbook: it is damaged ({type(exc).__name__}: {_one_line(exc)}) "
+        "(无法读取该XLSX文件，文件已损坏)"
+    )
+
+
+def _one_line(exc: Exception) -> str:
+    """A library's message as one short line: an answer lists one failure per line."""
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 200 else text[:199] + "…"
 
 
 def _with_formulas(values: list[object], formulas: list[object]) -> list[object]:
@@ -209,7 +223,7 @@ def _check_archive(data: bytes) -> None:
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        raise Unreadable(f"the file is not a readable XLSX workbook ({exc}) (无法读取该XLSX文件)") from exc
+        raise Unreadable(f"the file is not a readable XLSX workbook ({_one_line(exc)}) (无法读取该XLSX文件)") from exc
     unpacked = sum(m.file_size for m in members)
     too_packed = [
         m.filename for m in members if m.file_size > 2**20 and m.file_size > MAX_XLSX_RATIO * max(m.compress_size, 1)
