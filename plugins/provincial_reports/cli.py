@@ -11,7 +11,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from provincial_reports.config import settings
+from provincial_reports.config import redacted, settings
+from provincial_reports.export import FORMATS as EXPORT_FORMATS
+from provincial_reports.export import MARTS as EXPORT_MARTS
+from provincial_reports.export import export_marts
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load import ledger_keys
 from provincial_reports.report import submissions_table
@@ -32,7 +35,7 @@ def show() -> int:
         warehouse.close()
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
-    print(f"Warehouse:                               {config.warehouse}")
+    print(f"Warehouse:                               {redacted(config.warehouse)}")
     for arrival in unanswered:
         print(f"NO ANSWER: {arrival.source}", file=sys.stderr)
     return 1 if unanswered else 0
@@ -49,6 +52,18 @@ def create_roles() -> int:
     return 0
 
 
+def export(folder: Path, fmt: str, marts: list[str]) -> int:
+    """The marts as CSV or XLSX files for auditors (see export.py for why cells are neutralised)."""
+    warehouse = connect(settings().warehouse)
+    try:
+        written = export_marts(warehouse, folder, fmt, marts)
+    finally:
+        warehouse.close()
+    for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provincial_reports.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,7 +71,13 @@ def main(argv: list[str] | None = None) -> int:
     samples.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
     commands.add_parser("roles", help="create the PostgreSQL warehouse roles (as an administrator)")
+    exports = commands.add_parser("export", help="the marts as CSV (UTF-8 with BOM) or XLSX files for auditors")
+    exports.add_argument("folder", type=Path)
+    exports.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+    exports.add_argument("--mart", action="append", choices=list(EXPORT_MARTS), help="one mart (default: all)")
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
     if args.command == "samples":
         from provincial_reports.samples import write_samples
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = PROJECT_ROOT / "data"
@@ -28,3 +29,12 @@ def settings() -> Settings:
         lake=os.environ.get("REPORTS_LAKE", str(DEFAULT_DATA / "lake")),
         warehouse=os.environ.get("REPORTS_WAREHOUSE", f"duckdb:///{DEFAULT_DATA / 'warehouse.duckdb'}"),
     )
+
+
+def redacted(url: str) -> str:
+    """`url` with its password, if any, replaced by ***: what may be printed or logged."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()

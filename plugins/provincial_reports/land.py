@@ -48,9 +48,10 @@ def place_of(source: str) -> tuple[str | None, str | None, str | None]:
     """(province, period, problem) read off `<province code>/<YYYY-MM>/<file>`."""
     parts = source.split("/")
     if len(parts) != 3:
-        return None, None, (
-            "the file is not in a <province code>/<YYYY-MM>/ folder "
-            "(文件未放在“省级代码/报告期”目录下)"
+        return (
+            None,
+            None,
+            ("the file is not in a <province code>/<YYYY-MM>/ folder (文件未放在“省级代码/报告期”目录下)"),
         )
     province, period, _ = parts
     if province not in provinces():
@@ -74,6 +75,18 @@ def arrival_of(obj: StoredObject, data: bytes) -> Arrival:
         filename=obj.key.rsplit("/", 1)[-1],
         path_problem=problem,
     )
+
+
+def read_landed(landing: Store, arrival: Arrival) -> bytes:
+    """A placed file's bytes, read through its province's own view of the landing zone: whatever
+    an arrival (which travels through XCom) claims, it can only name bytes under that province's
+    prefix. An unplaced file is read from the root, to be rejected with its reason."""
+    if arrival.province_code is None:
+        return landing.read(arrival.source)
+    province, _, rest = arrival.source.partition("/")
+    if province != arrival.province_code:
+        raise ValueError(f"refusing {arrival.source!r}: it is outside the prefix of province {arrival.province_code}")
+    return landing.within(province).read(rest)
 
 
 def is_upload_in_progress(key: str) -> bool:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from provincial_reports.config import settings
 from provincial_reports.convert import write_to_lake
-from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, sha256_of
+from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, read_landed, sha256_of
 from provincial_reports.load import ledger_keys, load_answers
 from provincial_reports.read import ReadTable, Unreadable, read_submission
 from provincial_reports.report import run_summary
@@ -36,7 +36,7 @@ def process(arrival: dict) -> dict:
     config = settings()
     landing, lake = open_store(config.landing), open_store(config.lake)
     found = Arrival(**arrival)
-    raw = landing.read(found.source)
+    raw = read_landed(landing, found)
     if sha256_of(raw) != found.sha256:  # replaced since listing: answer for the bytes we hold
         obj = StoredObject(found.source, len(raw), datetime.fromisoformat(found.received_at))
         found = arrival_of(obj, raw)

@@ -35,29 +35,32 @@ class Store(Protocol):
     def read(self, key: str) -> bytes: ...
     def write(self, key: str, data: bytes) -> None: ...
     def location(self, key: str) -> str: ...
+    def within(self, prefix: str) -> Store: ...
 
 
 class LocalStore:
     """A folder. Writes go to a temporary file and are renamed into place, so a reader never
     sees half a file and a crash leaves nothing behind under the final name."""
 
-    def __init__(self, root: str) -> None:
+    def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
 
     def list(self) -> Iterator[StoredObject]:
+        """Every file under the root; a symbolic link leading out of it is skipped loudly, as
+        read() would refuse it."""
         if not self.root.exists():
             return
         for path in self.root.rglob("*"):
             if path.is_file():
+                key = path.relative_to(self.root).as_posix()
+                if not self._inside(path):
+                    log.warning("Skipping %s: it leads outside %s", path, self.root)
+                    continue
                 stat = path.stat()
-                yield StoredObject(
-                    key=path.relative_to(self.root).as_posix(),
-                    size=stat.st_size,
-                    modified=datetime.fromtimestamp(stat.st_mtime, UTC),
-                )
+                yield StoredObject(key=key, size=stat.st_size, modified=datetime.fromtimestamp(stat.st_mtime, UTC))
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
@@ -77,8 +80,19 @@ class LocalStore:
     def location(self, key: str) -> str:
         return str(self._path(key))
 
+    def within(self, prefix: str) -> LocalStore:
+        return LocalStore(self._path(prefix))
+
     def _path(self, key: str) -> Path:
-        return self.root / key
+        """The file `key` names, refused if the key could climb out of the root or a symbolic
+        link on the way leads out of it."""
+        path = self.root / checked_key(key)
+        if not self._inside(path):
+            raise ValueError(f"refusing storage key {key!r}: it leads outside {self.root}")
+        return path
+
+    def _inside(self, path: Path) -> bool:
+        return path.resolve().is_relative_to(self.root.resolve())
 
 
 def unsafe_key_problem(key: str) -> str | None:
@@ -142,7 +156,7 @@ class S3Store:
         pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
         for page in pages:
             for item in page.get("Contents", []):
-                key = item["Key"][len(self.prefix):]
+                key = item["Key"][len(self.prefix) :]
                 if not key or key.endswith("/"):
                     continue
                 problem = unsafe_key_problem(key)
@@ -164,7 +178,13 @@ class S3Store:
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + checked_key(key), Body=data)
 
     def location(self, key: str) -> str:
-        return f"s3://{self.bucket}/{self.prefix}{key}"
+        return f"s3://{self.bucket}/{self.prefix}{checked_key(key)}"
+
+    def within(self, prefix: str) -> S3Store:
+        """The same bucket and client, narrowed to `prefix` under this store's prefix."""
+        narrowed = S3Store(f"s3://{self.bucket}/{self.prefix}{checked_key(prefix)}")
+        narrowed._client = self._client
+        return narrowed
 
 
 def s3_client() -> S3Client:

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from provincial_reports.config import PROJECT_ROOT
+from provincial_reports.config import PROJECT_ROOT, redacted
 
 SQL = PROJECT_ROOT / "sql"
 # Views are created layer by layer; each layer reads only the layers before it.
@@ -114,7 +114,8 @@ def connect(url: str) -> Warehouse:
     if url.startswith(("postgresql://", "postgres://")):
         return PostgresWarehouse(url)
     raise ValueError(
-        f"unsupported REPORTS_WAREHOUSE {url!r}: expected duckdb:///path/file.duckdb or postgresql://user@host:port/db"
+        f"unsupported REPORTS_WAREHOUSE {redacted(url)!r}: "
+        "expected duckdb:///path/file.duckdb or postgresql://user@host:port/db"
     )
 
 
