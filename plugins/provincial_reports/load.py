@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from provincial_reports import failpoints
 from provincial_reports.declarations import ReportType, provinces, report_types
 from provincial_reports.storage import Store
 from provincial_reports.warehouse import Warehouse, create_tables, create_views
@@ -42,7 +43,10 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
             _insert_ledger_row(warehouse, answer)
             if answer["outcome"] == "accepted":
                 warehouse.insert_arrow("core.figures", _figures(lake, answer))
+            failpoints.hit("mid_load")
         create_views(warehouse)
+        failpoints.hit("before_commit")
+    failpoints.hit("after_commit")
     return len(new)
 
 
