@@ -13,10 +13,11 @@ from provincial_reports.warehouse import connect
 TOTALS = "SELECT * FROM mart.national_totals ORDER BY report_type, period, metric"
 
 
-def query(url: str, sql: str) -> list[dict]:
+def query(url: str, *sql: str) -> list[list[dict]]:
+    """The rows of each statement, over one connection."""
     warehouse = connect(url)
     try:
-        return warehouse.query(sql)
+        return [warehouse.query(statement) for statement in sql]
     finally:
         warehouse.close()
 
@@ -30,15 +31,21 @@ def totals_hash(rows: list[dict]) -> str:
 def fingerprint(url: str) -> dict:
     """Everything a rerun or a crash must leave unchanged: row counts, per-province sums, the totals
     and their hash, the audit trail's size. Processing times are left out: a rerun may redo work."""
-    totals = query(url, TOTALS)
+    ledger, figures, sums, statuses, changes, totals = query(
+        url,
+        "SELECT count(*) AS n FROM ingest.submissions",
+        "SELECT count(*) AS n FROM core.figures",
+        "SELECT province_code, sum(value) AS s FROM core.figures GROUP BY 1 ORDER BY 1",
+        "SELECT source, sha256, status FROM mart.submissions ORDER BY source, sha256",
+        "SELECT count(*) AS n FROM mart.value_changes",
+        TOTALS,
+    )
     return {
-        "ledger_rows": query(url, "SELECT count(*) AS n FROM ingest.submissions")[0]["n"],
-        "figure_rows": query(url, "SELECT count(*) AS n FROM core.figures")[0]["n"],
-        "province_sums": query(
-            url, "SELECT province_code, sum(value) AS s FROM core.figures GROUP BY 1 ORDER BY 1"
-        ),
-        "statuses": query(url, "SELECT source, sha256, status FROM mart.submissions ORDER BY source, sha256"),
-        "value_changes": query(url, "SELECT count(*) AS n FROM mart.value_changes")[0]["n"],
+        "ledger_rows": ledger[0]["n"],
+        "figure_rows": figures[0]["n"],
+        "province_sums": sums,
+        "statuses": statuses,
+        "value_changes": changes[0]["n"],
         "totals": totals,
         "totals_hash": totals_hash(totals),
     }
