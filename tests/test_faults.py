@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from factory import csv_bytes, province_row, upload, valid_rows
 from test_pipeline import run_once
 from warehouse_state import copy_warehouse, drop_copy, fingerprint
 
+from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import failpoints, pipeline
 
 SEED = int(os.environ.get("REPORTS_CRASH_SEED", "20250203"))

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import pyarrow as pa
 
@@ -46,7 +46,7 @@ class _ProcessFileLock:
     the first forever. The lock goes when the process's last connection closes (or it dies)."""
 
     _guard = threading.Lock()
-    _held: dict[str, tuple[int, int]] = {}  # lock file -> (descriptor, connections using it)
+    _held: ClassVar[dict[str, tuple[int, int]]] = {}  # lock file -> (descriptor, connections using it)
 
     def __init__(self, path: str) -> None:
         self.path = os.path.realpath(path)
