@@ -17,6 +17,7 @@ from provincial_reports.warehouse import connect
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags"
+POOLS = ROOT / "deploy" / "airflow" / "pools.json"
 AIRFLOW = Path(sys.executable).parent / "airflow"
 HEAVY = ("great_expectations", "pandas", "pyarrow", "duckdb", "psycopg", "boto3", "openpyxl", "provincial_reports")
 
@@ -74,10 +75,18 @@ def test_the_dag_is_shaped_as_documented(dag):
     assert [a.name for a in tasks["load"].outlets] == ["reports://warehouse/mart"]
 
 
+def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):
+    pools = json.loads(POOLS.read_text())
+    writers = [t.task_id for t in dag.tasks if t.pool in pools]
+    assert writers == ["load"] and pools[dag.get_task("load").pool]["slots"] == 1
+
+
 @pytest.fixture(scope="module")
 def airflow_home(tmp_path_factory) -> Path:
+    """A migrated metadata database with the pools the DAG declares, as `make run` sets it up."""
     home = tmp_path_factory.mktemp("airflow")
     subprocess.run([str(AIRFLOW), "db", "migrate"], env=airflow_env(home), capture_output=True, check=True)
+    subprocess.run([str(AIRFLOW), "pools", "import", str(POOLS)], env=airflow_env(home), capture_output=True, check=True)
     return home
 
 
