@@ -10,8 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from factory import csv_bytes, province_row, upload, valid_rows
 
+from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports.declarations import provinces
 from provincial_reports.warehouse import connect
 
@@ -85,8 +85,8 @@ def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):
 def airflow_home(tmp_path_factory) -> Path:
     """A migrated metadata database with the pools the DAG declares, as `make run` sets it up."""
     home = tmp_path_factory.mktemp("airflow")
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=airflow_env(home), capture_output=True, check=True)
-    subprocess.run([str(AIRFLOW), "pools", "import", str(POOLS)], env=airflow_env(home), capture_output=True, check=True)
+    for command in (["db", "migrate"], ["pools", "import", str(POOLS)]):
+        subprocess.run([str(AIRFLOW), *command], env=airflow_env(home), capture_output=True, check=True)
     return home
 
 
