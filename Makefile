@@ -21,9 +21,11 @@ $(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt -c constraints.txt
 	touch $@
 
-$(AIRFLOW_HOME)/airflow.db: $(VENV)/installed
+$(AIRFLOW_HOME)/airflow.db: $(VENV)/installed deploy/airflow/pools.json
 	mkdir -p $(AIRFLOW_HOME)
 	$(VENV)/bin/airflow db migrate > $(AIRFLOW_HOME)/migrate.log 2>&1 || (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
+	$(VENV)/bin/airflow pools import deploy/airflow/pools.json >> $(AIRFLOW_HOME)/migrate.log 2>&1 \
+		|| (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 
 ## demo: fresh sample submissions from the provinces, one DAG run, the national totals
 demo: export REPORTS_LANDING := $(DEMO)/landing

@@ -22,6 +22,8 @@ from airflow.sdk import Asset, dag, get_current_context, task
 
 LAKE = Asset("reports://lake", extra={"env": "REPORTS_LAKE"})
 MARTS = Asset("reports://warehouse/mart", extra={"env": "REPORTS_WAREHOUSE"})
+# One slot (deploy/airflow/pools.json): load tasks of concurrent runs queue for the warehouse.
+WAREHOUSE_POOL = "reports_warehouse"
 
 
 @dag(
@@ -49,7 +51,7 @@ def consolidate_provincial_reports():
         get_current_context()["source"] = arrival["source"]
         return pipeline.process(arrival)
 
-    @task(outlets=[MARTS], trigger_rule="none_failed")
+    @task(outlets=[MARTS], trigger_rule="none_failed", pool=WAREHOUSE_POOL)
     def load(answers: list[dict]) -> list[dict]:
         """All answers and their figures in one warehouse transaction; marts refreshed."""
         from provincial_reports import pipeline

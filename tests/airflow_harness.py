@@ -10,6 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags"
 AIRFLOW = Path(sys.executable).parent / "airflow"
+POOLS = ROOT / "deploy" / "airflow" / "pools.json"
 
 
 def airflow_env(home: Path, **extra: str) -> dict[str, str]:
@@ -24,8 +25,10 @@ def airflow_env(home: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def migrated_home(home: Path) -> Path:
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=airflow_env(home), capture_output=True, check=True)
+def migrated_home(home: Path, **extra: str) -> Path:
+    """A migrated metadata database with the pools the DAG declares, as `make run` sets it up."""
+    for command in (["db", "migrate"], ["pools", "import", str(POOLS)]):
+        subprocess.run([str(AIRFLOW), *command], env=airflow_env(home, **extra), capture_output=True, check=True)
     return home
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from airflow_harness import AIRFLOW, airflow_env
+from airflow_harness import AIRFLOW, airflow_env, migrated_home
 from factory import csv_bytes, upload, valid_rows
 from provincial_reports.warehouse import connect
 
@@ -89,7 +89,7 @@ def airflow(tmp_path: Path, postgres_server: str, workspace) -> Iterator[Airflow
         REPORTS_LAKE=str(workspace.lake),
         REPORTS_WAREHOUSE=workspace.warehouse_url,
     )
-    subprocess.run([str(AIRFLOW), "db", "migrate"], env=env, capture_output=True, check=True)
+    migrated_home(home, **{k: v for k, v in env.items() if k.startswith(("AIRFLOW__", "REPORTS_"))})
     running = Airflow(home, env, port, password)
     running.start("api-server", "--port", str(port), "--workers", "1")
     for component in COMPONENTS:

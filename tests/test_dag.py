@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from airflow_harness import DAGS, airflow_env, run_dag
+from airflow_harness import DAGS, POOLS, airflow_env, run_dag
 from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports.declarations import provinces
 from provincial_reports.warehouse import connect
@@ -56,6 +56,12 @@ def test_the_dag_is_shaped_as_documented(dag):
     assert all(t.retries >= 1 for t in tasks.values())
     assert [a.name for a in tasks["process"].outlets] == ["reports://lake"]
     assert [a.name for a in tasks["load"].outlets] == ["reports://warehouse/mart"]
+
+
+def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):
+    pools = json.loads(POOLS.read_text())
+    writers = [t.task_id for t in dag.tasks if t.pool in pools]
+    assert writers == ["load"] and pools[dag.get_task("load").pool]["slots"] == 1
 
 
 def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, workspace):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from provincial_reports.config import PROJECT_ROOT
 from provincial_reports.declarations import provinces
 from provincial_reports.province_access import mc_script, password_variable, pipeline_policy, policy_for, write_policies

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from factory import csv_bytes, province_row, upload, valid_rows
 
+from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import load as load_step
 from provincial_reports import pipeline
 from provincial_reports.warehouse import connect

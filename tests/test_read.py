@@ -12,6 +12,7 @@ from datetime import datetime
 
 import openpyxl
 import pytest
+
 from provincial_reports.declarations import Column, report_types
 from provincial_reports.read import CellProblem, ReadTable, Unreadable, read_submission
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from factory import csv_bytes, upload, valid_rows
 
+from factory import csv_bytes, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.cli import create_roles
 

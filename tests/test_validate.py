@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from factory import WINTER_WARMTH, city_row, csv_bytes, province_row, valid_rows
 
+from factory import WINTER_WARMTH, city_row, csv_bytes, province_row, valid_rows
 from provincial_reports.land import arrival_of
 from provincial_reports.pipeline import judge
 from provincial_reports.storage import StoredObject

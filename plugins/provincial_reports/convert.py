@@ -14,6 +14,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from provincial_reports import failpoints
 from provincial_reports.declarations import Column, ReportType
 from provincial_reports.land import Arrival
 from provincial_reports.read import SOURCE_ROW, ReadTable
@@ -93,6 +94,7 @@ def write_to_lake(
     if verdict.accepted:
         keys["parquet_key"] = parquet_key(table.report_type.name, arrival)
         lake.write(keys["parquet_key"], parquet_bytes(to_arrow(table, arrival.submission_id)))
+        failpoints.hit("after_parquet_write")
     else:
         lake.write(f"quarantine/{_folder(arrival)}/{arrival.submission_id}/validation.json", result)
     return keys

@@ -14,6 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from provincial_reports import failpoints
 from provincial_reports.declarations import ReportType, provinces, report_types
 from provincial_reports.storage import Store
 from provincial_reports.warehouse import Warehouse, create_tables, create_views
@@ -38,11 +39,15 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
         _refresh_declarations(warehouse)
         known = {r["submission_id"] for r in warehouse.query("SELECT submission_id FROM ingest.submissions")}
         new = [a for a in answers if a["submission_id"] not in known]
-        for answer in new:
+        for number, answer in enumerate(new):
             _insert_ledger_row(warehouse, answer)
             if answer["outcome"] == "accepted":
                 warehouse.insert_arrow("core.figures", _figures(lake, answer))
+            if number == 0:
+                failpoints.hit("mid_load")  # the first submission written, the others not yet
         create_views(warehouse)
+        failpoints.hit("before_commit")
+    failpoints.hit("after_commit")
     return len(new)
 
 

@@ -4,14 +4,22 @@ The pipeline talks to the warehouse only through this small surface (a transacti
 with `?` parameters, bulk insert of an Arrow table, the SQL files in sql/). The two engines agree
 on all of sql/ except sql/roles, which only PostgreSQL has; values always travel as bound
 parameters, never pasted into SQL.
+
+One writer at a time, on both engines. DuckDB lets one process open a database file for writing
+and fails every other at once; so a process first takes an exclusive lock on `<file>.lock` and
+holds it while connected, and a second run waits its turn instead of failing. PostgreSQL allows
+many writers; a write transaction takes an advisory lock first, so two loads never interleave.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import pyarrow as pa
 
@@ -20,6 +28,8 @@ from provincial_reports.config import PROJECT_ROOT, redacted
 SQL = PROJECT_ROOT / "sql"
 # Views are created layer by layer; each layer reads only the layers before it.
 VIEW_LAYERS = (("staging", "staging"), ("intermediate", "staging"), ("marts", "mart"))
+# Any constant: the key of the PostgreSQL advisory lock that write transactions take.
+WRITER_LOCK_KEY = 5_240_119
 
 
 class Warehouse(Protocol):
@@ -30,12 +40,46 @@ class Warehouse(Protocol):
     def close(self) -> None: ...
 
 
+class _ProcessFileLock:
+    """An exclusive flock on a file, shared by the connections of one process: DuckDB serves
+    several connections to one file within a process, and flock would make the second wait on
+    the first forever. The lock goes when the process's last connection closes (or it dies)."""
+
+    _guard = threading.Lock()
+    _held: ClassVar[dict[str, tuple[int, int]]] = {}  # lock file -> (descriptor, connections using it)
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.realpath(path)
+
+    def acquire(self) -> None:
+        with self._guard:
+            fd, users = self._held.get(self.path, (-1, 0))
+            if not users:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(fd, fcntl.LOCK_EX)  # waits while another process holds it
+            self._held[self.path] = (fd, users + 1)
+
+    def release(self) -> None:
+        with self._guard:
+            fd, users = self._held.pop(self.path)
+            if users > 1:
+                self._held[self.path] = (fd, users - 1)
+            else:
+                os.close(fd)  # closing the descriptor releases the lock
+
+
 class DuckDBWarehouse:
     def __init__(self, path: str) -> None:
         import duckdb
 
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.connection = duckdb.connect(path)
+        self.lock = _ProcessFileLock(f"{path}.lock")
+        self.lock.acquire()
+        try:
+            self.connection = duckdb.connect(path)
+        except BaseException:
+            self.lock.release()
+            raise
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -66,6 +110,7 @@ class DuckDBWarehouse:
 
     def close(self) -> None:
         self.connection.close()
+        self.lock.release()
 
 
 class PostgresWarehouse:
@@ -78,7 +123,9 @@ class PostgresWarehouse:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """Waits for any other write transaction to end first (the lock goes with the transaction)."""
         with self.connection.transaction():
+            self.connection.execute("SELECT pg_advisory_xact_lock(%s)", (WRITER_LOCK_KEY,))
             yield
 
     def execute(self, sql: str, params: tuple | list = ()) -> None:

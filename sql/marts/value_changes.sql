@@ -1,0 +1,23 @@
+SELECT
+    v.report_type,
+    v.period,
+    v.province_code,
+    p.name_zh AS province_name_zh,
+    v.org_unit_code,
+    v.org_unit_name,
+    v.metric,
+    m.label_zh AS metric_label_zh,
+    m.unit,
+    v.change,
+    v.old_value,
+    v.new_value,
+    v.old_submission_id,
+    v.old_source,
+    v.old_received_at,
+    v.new_submission_id,
+    v.new_source,
+    v.new_received_at AS changed_at,
+    v.new_processed_at AS recorded_at
+FROM staging.int_value_changes AS v
+LEFT JOIN core.provinces AS p ON p.province_code = v.province_code
+LEFT JOIN core.metrics AS m ON m.report_type = v.report_type AND m.metric = v.metric
