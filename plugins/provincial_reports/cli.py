@@ -33,6 +33,7 @@ def show() -> int:
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
     print(f"Warehouse:                               {config.warehouse}")
+    print(f"Report site (open in a browser):         {Path(config.site) / 'index.html'}")
     for arrival in unanswered:
         print(f"NO ANSWER: {arrival.source}", file=sys.stderr)
     return 1 if unanswered else 0
@@ -56,12 +57,18 @@ def main(argv: list[str] | None = None) -> int:
     samples.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
     commands.add_parser("roles", help="create the PostgreSQL warehouse roles (as an administrator)")
+    commands.add_parser("report", help="rebuild the report site from the warehouse, reprocessing nothing")
     args = parser.parse_args(argv)
     if args.command == "samples":
         from provincial_reports.samples import write_samples
 
         written = write_samples(args.landing)
         print(f"wrote {len(written)} sample submissions under {args.landing}")
+        return 0
+    if args.command == "report":
+        from provincial_reports.pipeline import report
+
+        print(report())
         return 0
     return create_roles() if args.command == "roles" else show()
 

@@ -162,7 +162,7 @@ def overdue_provinces(data: SiteData, report_type: str, period: str) -> list[dic
     """Provinces with no accepted file although the due day has passed (as of the build)."""
     return [
         c for c in data.of("completeness", report_type, period)
-        if c["status"] in ("missing", "rejected") and c["due_at"] is not None and c["due_at"] < data.as_of
+        if c["status"] in ("missing", "rejected") and c["due_at"] is not None and c["due_at"] <= data.as_of
     ]
 
 
@@ -303,7 +303,7 @@ def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) 
     flags = data.of("flags", name, period)
     labels = {m["metric"]: m for m in metrics}
     if not flags:
-        return f'<section>{heading("Review flags", "待复核数据")}<p class="note">No figure is far from its own history. 未发现明显偏离历史的数据。</p></section>'
+        return f'<section id="flags">{heading("Review flags", "待复核数据")}<p class="note">No figure is far from its own history. 未发现明显偏离历史的数据。</p></section>'
     rows = "".join(
         f'<tr><td>{escape(_province_names(data, f["province_code"]))}<br><span class="note">{escape(f["org_unit_code"])}</span></td>'
         f'<td><a href="#metric-{escape(f["metric"])}">{escape(labels[f["metric"]]["label_zh"])}</a><br><span class="note">{escape(f["metric"])}</span></td>'
@@ -315,7 +315,7 @@ def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) 
         for f in flags
     )
     return (
-        f"<section>{heading('Review flags', '待复核数据')}"
+        f'<section id="flags">{heading("Review flags", "待复核数据")}'
         '<p class="note">Figures far from the same unit\'s previous periods. A flag warns; the figure still counts. '
         "与本单位以往各期相差悬殊的数据；仅提示复核，不影响汇总。</p>"
         f"<table><tr>{th('Province', '省份')}{th('Metric', '指标')}{th('Value', '数值', 'num')}"
@@ -326,7 +326,7 @@ def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) 
 def _rejected_section(data: SiteData, name: str, period: str) -> str:
     rejected = [f for f in data.of("files", name, period) if f["status"] == "rejected"]
     if not rejected:
-        return f'<section>{heading("Rejected files", "被退回的文件")}<p class="note">None. 无。</p></section>'
+        return f'<section id="rejected">{heading("Rejected files", "被退回的文件")}<p class="note">None. 无。</p></section>'
     rows = "".join(
         f'<tr><td>{escape(f["province_name_zh"] or "")}<br><a href="#file-{escape(f["submission_id"])}"><code>{escape(f["source"])}</code></a></td>'
         f'<td>{beijing_time(f["received_at"])}</td><td>{_reasons(f["reason"])}</td>'
@@ -334,7 +334,7 @@ def _rejected_section(data: SiteData, name: str, period: str) -> str:
         for f in rejected
     )
     return (
-        f"<section>{heading('Rejected files', '被退回的文件')}"
+        f'<section id="rejected">{heading("Rejected files", "被退回的文件")}'
         '<p class="note">Every failed rule, in the words the province received. 每条未通过的规则，与反馈给省份的说明一致。</p>'
         f"<table><tr>{th('File', '文件')}{th('Received', '接收时间')}{th('Failed rules', '未通过的规则')}{th('')}</tr>{rows}</table></section>"
     )
