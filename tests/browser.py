@@ -34,7 +34,7 @@ def chromium_path() -> str | None:
 def serve(folder: Path) -> Iterator[str]:
     """The site over HTTP on a free local port, as a web server would publish it."""
     handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _QuietServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -49,12 +49,18 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that moves on before a page is fully sent is no server error."""
+
+
 class Page:
     """One tab. Console errors, uncaught exceptions and failed loads are collected as they come."""
 
     def __init__(self, socket, session: str) -> None:
         self.socket, self.session, self.next_id = socket, session, 0
         self.errors: list[str] = []
+        self.requests: list[str] = []
         self.loaded = False
         for domain in ("Page", "Runtime", "Log", "Network"):
             self.call(f"{domain}.enable")
@@ -80,11 +86,13 @@ class Page:
             self.errors.append(f"log: {params['entry']['text']} {params['entry'].get('url', '')}")
         elif method == "Network.loadingFailed":
             self.errors.append(f"load failed: {params.get('errorText')}")
+        elif method == "Network.requestWillBeSent":
+            self.requests.append(params["request"]["url"])
         elif method == "Page.loadEventFired":
             self.loaded = True
 
     def open(self, url: str) -> None:
-        self.errors, self.loaded = [], False
+        self.errors, self.requests, self.loaded = [], [], False
         self.call("Page.navigate", url=url)
         while not self.loaded:
             self._note(json.loads(self.socket.recv(timeout=60)))

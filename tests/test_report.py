@@ -196,7 +196,8 @@ class Anchors(HTMLParser):
             self.ids[found["id"]] = self.getpos()[0]
         if tag == "a" and found.get("href"):
             self.links.append(found["href"])
-        if tag in ("script", "link", "img", "iframe") or found.get("src"):
+        fetched = tag in ("script", "img", "iframe") or (tag == "link" and found.get("href") != "data:")
+        if fetched or found.get("src"):
             self.sources.append(tag)
 
 

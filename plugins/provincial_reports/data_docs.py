@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import escape
 from pathlib import Path
 
 from provincial_reports.declarations import ReportType
@@ -25,11 +26,13 @@ body { font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif; 
   background:#f3f6f9; }
 .container-fluid, .container { max-width:1180px; margin:0 auto; padding:8px 24px; }
 .docs-back { background:#1f3a56; padding:10px 24px; } .docs-back a { color:#cfe3f7; }
+.docs-file { max-width:1180px; margin:12px auto 0; padding:10px 16px; background:#fff; border:1px solid #d8dee5;
+  border-radius:6px; } .docs-file ul { margin:6px 0 0; color:#a72b2b; }
 table { border-collapse:collapse; margin:6px 0 12px; background:#fff; }
 th, td { border:1px solid #d8dee5; padding:4px 8px; text-align:left; vertical-align:top; }
 .card { background:#fff; border:1px solid #d8dee5; border-radius:6px; padding:12px 16px; margin:0 0 14px; }
 ul.breadcrumb, ol.breadcrumb { list-style:none; padding:0; display:flex; gap:8px; }
-.ge-logo, form, .custom-radio, .form-check, #section-1 .col-md-2, .sticky { display:none; }
+.ge-logo, form, .custom-radio, .form-check, footer { display:none; }
 .fa-check-circle::before { content:"✔"; color:#1f7a4d; } .fa-times::before { content:"✘"; color:#a72b2b; }
 .text-danger { color:#a72b2b; } .text-success { color:#1f7a4d; } .hide-succeeded-validations-column-section-target-child { }
 a { color:#2d5d8a; text-decoration:none; }
@@ -57,7 +60,8 @@ def validation_html(document: dict) -> str:
     from great_expectations.render.view import DefaultJinjaPageView
 
     result = expectationSuiteValidationResultSchema.load(_as_gx_document(document))
-    return self_contained(DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result)))
+    html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
+    return self_contained(html, _answer_banner(document["meta"]))
 
 
 def suite_html(report_type: ReportType) -> str:
@@ -67,7 +71,18 @@ def suite_html(report_type: ReportType) -> str:
 
     doc = report_type.suite()
     suite = gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"], meta=doc.get("meta"))
-    return self_contained(DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite)))
+    return self_contained(DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite)), "")
+
+
+def _answer_banner(meta: dict) -> str:
+    """Which file this is and the answer its province got, above GX's own account of the rules."""
+    file, answer = meta["submission"], meta["answer"]
+    failures = "".join(f"<li>{escape(f)}</li>" for f in answer["failures"])
+    return (
+        f'<div class="docs-file"><strong>{escape(file["source"])}</strong> · {escape(answer["status"])}'
+        f'<br>sha256 <code>{escape(file["sha256"])}</code> · {file["size"]:,} bytes · received {escape(file["received_at"])}'
+        f"{f'<ul>{failures}</ul>' if failures else ''}</div>"
+    )
 
 
 def _as_gx_document(document: dict) -> dict:
@@ -89,7 +104,7 @@ def _as_gx_document(document: dict) -> dict:
     return {**document, "results": results, "suite_name": document["suite_name"] or "unread file (无法读取的文件)"}
 
 
-def self_contained(html: str) -> str:
+def self_contained(html: str, banner: str) -> str:
     """Drop everything fetched from elsewhere and every script; point GX's site links at ours."""
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
     html = re.sub(r"<link\b[^>]*>", "", html)
@@ -97,8 +112,8 @@ def self_contained(html: str) -> str:
     html = re.sub(r'<a\b[^>]*href="https?://[^"]*"[^>]*>(.*?)</a>', r"\1", html, flags=re.S)
     html = re.sub(r'href="(?:\.\./)+index\.html"', 'href="../index.html"', html)
     html = re.sub(r'href="(?:\.\./)+expectations/([^"/]+\.html)"', rf'href="../{SUITES}/\1"', html)
-    html = html.replace("</head>", f"{STYLE}</head>", 1)
-    return re.sub(r"(<body\b[^>]*>)", rf"\1{BACK}", html, count=1)
+    html = html.replace("</head>", f'<link rel="icon" href="data:,">{STYLE}</head>', 1)
+    return re.sub(r"(<body\b[^>]*>)", lambda body: body.group(1) + BACK + banner, html, count=1)
 
 
 def write_page(path: Path, html: str) -> None:

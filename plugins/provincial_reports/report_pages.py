@@ -88,7 +88,7 @@ def page(title_en: str, title_zh: str, subtitle: str, body: str, home: str) -> s
     nav = f'<a href="{home}">← all reports · 全部报表</a>' if home else "National consolidation · 全国汇总"
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
         f"<title>{escape(title_en)} · {escape(title_zh)}</title><style>{CSS}</style></head><body>"
         f'<header class="top"><div class="sub">{nav}</div><h1>{escape(title_zh)} · {escape(title_en)}</h1>'
         f'<div class="sub">{subtitle}</div></header><main>{body}</main></body></html>\n'
