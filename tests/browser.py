@@ -67,7 +67,9 @@ class Page:
 
     def call(self, method: str, **params: object) -> dict:
         self.next_id += 1
-        self.socket.send(json.dumps({"id": self.next_id, "method": method, "params": params, "sessionId": self.session}))
+        self.socket.send(
+            json.dumps({"id": self.next_id, "method": method, "params": params, "sessionId": self.session})
+        )
         while True:
             message = json.loads(self.socket.recv(timeout=60))
             if message.get("id") == self.next_id:
@@ -79,7 +81,9 @@ class Page:
     def _note(self, event: dict) -> None:
         method, params = event.get("method"), event.get("params", {})
         if method == "Runtime.consoleAPICalled" and params["type"] in ("error", "assert"):
-            self.errors.append("console: " + " ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
+            self.errors.append(
+                "console: " + " ".join(str(a.get("value", a.get("description"))) for a in params["args"])
+            )
         elif method == "Runtime.exceptionThrown":
             self.errors.append(f"exception: {params['exceptionDetails'].get('text')}")
         elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
@@ -106,7 +110,13 @@ class Page:
     def screenshot(self, path: Path, width: int = 1280) -> bytes:
         """The whole page, not just the window, as PNG."""
         height = int(self.evaluate("document.documentElement.scrollHeight"))
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=min(height, 16000), deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=min(height, 16000),
+            deviceScaleFactor=1,
+            mobile=False,
+        )
         png = base64.b64decode(self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"])
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(png)
@@ -128,7 +138,11 @@ def chromium() -> Iterator[Page]:
         with connect(url, max_size=None) as socket:
             socket.send(json.dumps({"id": 1, "method": "Target.createTarget", "params": {"url": "about:blank"}}))
             target = _reply(socket, 1)["targetId"]
-            socket.send(json.dumps({"id": 2, "method": "Target.attachToTarget", "params": {"targetId": target, "flatten": True}}))
+            socket.send(
+                json.dumps(
+                    {"id": 2, "method": "Target.attachToTarget", "params": {"targetId": target, "flatten": True}}
+                )
+            )
             yield Page(socket, _reply(socket, 2)["sessionId"])
     finally:
         process.kill()

@@ -12,8 +12,8 @@ from urllib.parse import urldefrag
 
 import pytest
 from browser import chromium, chromium_path, serve
-from factory import csv_bytes, province_row, upload, valid_rows
 
+from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.declarations import report_types
 
@@ -42,10 +42,22 @@ def funds(row: dict, total: float) -> dict:
 def upload_history(landing: Path) -> None:
     """Four periods: a steady Jiangxi that jumps in April (robust z), a Jiangsu yuan-for-10k-yuan
     slip, a late resubmission, a province rejected only, everyone else missing."""
-    for minute, (period, total) in enumerate({"2025-01": 4820, "2025-02": 5000, "2025-03": 4900, "2025-04": 9000}.items()):
-        upload(landing, f"360000/{period}/jiangxi-{period}.csv", csv_bytes([funds(province_row("360000", period), total)]), minute)
+    for minute, (period, total) in enumerate(
+        {"2025-01": 4820, "2025-02": 5000, "2025-03": 4900, "2025-04": 9000}.items()
+    ):
+        upload(
+            landing,
+            f"360000/{period}/jiangxi-{period}.csv",
+            csv_bytes([funds(province_row("360000", period), total)]),
+            minute,
+        )
         upload(landing, f"320000/{period}/jiangsu-{period}.csv", csv_bytes(valid_rows("320000", period)), minute)
-    upload(landing, "320000/2025-04/jiangsu-2025-04.csv", csv_bytes([funds(province_row("320000", "2025-04"), 48_200_000)]), 9)
+    upload(
+        landing,
+        "320000/2025-04/jiangsu-2025-04.csv",
+        csv_bytes([funds(province_row("320000", "2025-04"), 48_200_000)]),
+        9,
+    )
     bad = province_row("330000")
     bad["job_fairs"] = -3
     upload(landing, "330000/2025-01/zhejiang.csv", csv_bytes([bad]), 0)
@@ -100,7 +112,12 @@ def _shown(url: str, base: str) -> bool:
 
 
 def test_every_page_opens_without_a_console_error_or_a_fetch(crawl):
-    assert {"index.html", "winter_warmth/2025-01.html", "winter_warmth/2025-04.html", "suites/winter_warmth.html"} <= set(crawl)
+    assert {
+        "index.html",
+        "winter_warmth/2025-01.html",
+        "winter_warmth/2025-04.html",
+        "suites/winter_warmth.html",
+    } <= set(crawl)
     assert len([p for p in crawl if p.startswith("validation/")]) == 11, "one Data Docs page per file"
     for path, facts in crawl.items():
         assert facts["status"] == 200, path

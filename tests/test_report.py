@@ -6,14 +6,12 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
 from factory import csv_bytes, province_row, upload, valid_rows
-
 from provincial_reports import pipeline
 from provincial_reports.config import settings
 from provincial_reports.report import refresh_site
@@ -45,7 +43,9 @@ def with_funds(row: dict, total: float) -> dict:
 
 def flags(workspace) -> list[tuple]:
     rows = query(workspace, "SELECT period, org_unit_code, metric, rule, value, reference_value FROM mart.review_flags")
-    return sorted((r["period"], r["org_unit_code"], r["metric"], r["rule"], r["value"], r["reference_value"]) for r in rows)
+    return sorted(
+        (r["period"], r["org_unit_code"], r["metric"], r["rule"], r["value"], r["reference_value"]) for r in rows
+    )
 
 
 # --- review flags ---------------------------------------------------------------------------------------
@@ -53,12 +53,28 @@ def flags(workspace) -> list[tuple]:
 
 def test_factor_of_10_flags_a_yuan_for_10k_yuan_slip_which_still_counts(workspace):
     for month in ("01", "02"):
-        upload(workspace.landing, f"360000/2025-{month}/jiangxi.csv", csv_bytes([with_funds(province_row("360000", f"2025-{month}"), 4820)]))
-    upload(workspace.landing, "360000/2025-03/jiangxi.csv", csv_bytes([with_funds(province_row("360000", "2025-03"), 48_200_000)]))
+        upload(
+            workspace.landing,
+            f"360000/2025-{month}/jiangxi.csv",
+            csv_bytes([with_funds(province_row("360000", f"2025-{month}"), 4820)]),
+        )
+    upload(
+        workspace.landing,
+        "360000/2025-03/jiangxi.csv",
+        csv_bytes([with_funds(province_row("360000", "2025-03"), 48_200_000)]),
+    )
     upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes([with_funds(province_row("320000"), 1000)]))
-    upload(workspace.landing, "320000/2025-02/jiangsu.csv", csv_bytes([with_funds(province_row("320000", "2025-02"), 9999)]))
+    upload(
+        workspace.landing,
+        "320000/2025-02/jiangsu.csv",
+        csv_bytes([with_funds(province_row("320000", "2025-02"), 9999)]),
+    )
     upload(workspace.landing, "330000/2025-01/zhejiang.csv", csv_bytes([with_funds(province_row("330000"), 1000)]))
-    upload(workspace.landing, "330000/2025-02/zhejiang.csv", csv_bytes([with_funds(province_row("330000", "2025-02"), 100)]))
+    upload(
+        workspace.landing,
+        "330000/2025-02/zhejiang.csv",
+        csv_bytes([with_funds(province_row("330000", "2025-02"), 100)]),
+    )
     run_once()
 
     found = flags(workspace)
@@ -67,16 +83,26 @@ def test_factor_of_10_flags_a_yuan_for_10k_yuan_slip_which_still_counts(workspac
     assert not [f for f in found if f[1] == "320000"], "9.999 times the median is not a factor of 10"
     assert {f[2] for f in found if f[1] == "360000"} == {"funds_total", "funds_holiday", "funds_regular"}
     assert all(f[3] == "factor_of_10" for f in found), "robust_z needs three previous periods"
-    national = query(workspace, "SELECT value FROM mart.national_totals WHERE period = '2025-03' AND metric = 'funds_total'")
+    national = query(
+        workspace, "SELECT value FROM mart.national_totals WHERE period = '2025-03' AND metric = 'funds_total'"
+    )
     assert national == [{"value": Decimal("48200000")}], "a flag warns, it does not reject"
-    detail = query(workspace, "SELECT detail_en, detail_zh FROM mart.review_flags WHERE period = '2025-03' AND metric = 'funds_total'")
+    detail = query(
+        workspace,
+        "SELECT detail_en, detail_zh FROM mart.review_flags WHERE period = '2025-03' AND metric = 'funds_total'",
+    )
     assert "10000.0000 times the median 4820.00" in detail[0]["detail_en"] and "元/万元" in detail[0]["detail_zh"]
 
 
 def test_robust_z_flags_a_figure_far_from_a_steady_history(workspace):
     history = {"2025-01": 4820, "2025-02": 5000, "2025-03": 4900, "2025-04": 9000, "2025-05": 4950}
     for minute, (period, funds) in enumerate(history.items()):
-        upload(workspace.landing, f"360000/{period}/jiangxi.csv", csv_bytes([with_funds(province_row("360000", period), funds)]), minute)
+        upload(
+            workspace.landing,
+            f"360000/{period}/jiangxi.csv",
+            csv_bytes([with_funds(province_row("360000", period), funds)]),
+            minute,
+        )
     run_once()
 
     found = [f for f in flags(workspace) if f[2] == "funds_total"]
@@ -91,7 +117,9 @@ def test_only_figures_in_force_are_compared(workspace):
     """A superseded slip is history no more: the corrected file is what the next period meets."""
     upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes([with_funds(province_row("360000"), 48_200_000)]), 0)
     upload(workspace.landing, "360000/2025-01/b.csv", csv_bytes([with_funds(province_row("360000"), 4820)]), 5)
-    upload(workspace.landing, "360000/2025-02/a.csv", csv_bytes([with_funds(province_row("360000", "2025-02"), 4900)]), 9)
+    upload(
+        workspace.landing, "360000/2025-02/a.csv", csv_bytes([with_funds(province_row("360000", "2025-02"), 4900)]), 9
+    )
     run_once()
     assert flags(workspace) == []
 
@@ -119,7 +147,11 @@ def test_on_time_and_late_against_the_declared_due_day(workspace):
     assert cells["360000"]["due_at"] == datetime(2025, 2, 5, 16, 0)  # the 5th, 24:00 Beijing time, in UTC
     assert (cells["360000"]["status"], cells["360000"]["on_time"]) == ("accepted", True)
     assert (cells["320000"]["status"], cells["320000"]["on_time"]) == ("accepted", False)
-    assert (cells["330000"]["status"], cells["330000"]["on_time"], cells["330000"]["files"]) == ("resubmitted", False, 2)
+    assert (cells["330000"]["status"], cells["330000"]["on_time"], cells["330000"]["files"]) == (
+        "resubmitted",
+        False,
+        2,
+    )
     assert (cells["340000"]["status"], cells["340000"]["on_time"]) == ("rejected", None)
     assert (cells["540000"]["status"], cells["540000"]["files"]) == ("missing", 0)
 
@@ -142,7 +174,10 @@ def test_the_site_lists_provinces_missing_after_the_due_day(workspace):
 
 
 def _cards(html: str) -> dict[str, str]:
-    return dict((what.split(" · ")[0], big) for big, what in re.findall(r'<div class="big">([^<]*)</div><div class="what">([^<]*)</div>', html))
+    return dict(
+        (what.split(" · ")[0], big)
+        for big, what in re.findall(r'<div class="big">([^<]*)</div><div class="what">([^<]*)</div>', html)
+    )
 
 
 def _card(html: str, what: str) -> str:
@@ -164,17 +199,24 @@ def test_validation_results_hold_every_rule_with_a_sample_of_offending_values(wo
     good = [r for r in rows if r["source"].endswith("good.csv")]
     failed = {(r["expectation"], r["column_name"]): r for r in rows if not r["success"]}
     assert good and all(r["success"] and r["offending_sample"] is None for r in good)
-    assert set(failed) == {("expect_column_values_to_be_between", "job_fairs"), ("contract:parts_sum_to_total", "funds_total")}
+    assert set(failed) == {
+        ("expect_column_values_to_be_between", "job_fairs"),
+        ("contract:parts_sum_to_total", "funds_total"),
+    }
     negative = failed[("expect_column_values_to_be_between", "job_fairs")]
     assert negative["unexpected_count"] == 1 and json.loads(negative["offending_sample"]) == [-3]
     assert negative["status"] == "rejected" and negative["province_code"] == "320000"
-    assert "4,820 ≠ 2,434 + 1" in json.loads(failed[("contract:parts_sum_to_total", "funds_total")]["offending_sample"])[0]
+    assert (
+        "4,820 ≠ 2,434 + 1" in json.loads(failed[("contract:parts_sum_to_total", "funds_total")]["offending_sample"])[0]
+    )
     document = json.loads((workspace.lake / run_results_location(workspace, "bad.csv")).read_text())
     assert len([r for r in rows if r["source"].endswith("bad.csv")]) == len(document["results"])
 
 
 def run_results_location(workspace, name: str) -> str:
-    return query(workspace, "SELECT result_location FROM mart.submissions WHERE source LIKE ?", (f"%{name}",))[0]["result_location"]
+    return query(workspace, "SELECT result_location FROM mart.submissions WHERE source LIKE ?", (f"%{name}",))[0][
+        "result_location"
+    ]
 
 
 # --- the site: drill-down, Data Docs, make report --------------------------------------------------------------
@@ -297,7 +339,8 @@ def test_make_report_rebuilds_the_site_from_the_warehouse_alone(workspace, tmp_p
     root = Path(__file__).resolve().parents[1]
     done = subprocess.run(
         ["make", "--no-print-directory", "-C", str(root), "-o", ".venv/installed", "report"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert (workspace.site / "index.html").exists() and (workspace.site / "winter_warmth" / "2025-01.html").exists()

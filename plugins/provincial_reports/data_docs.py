@@ -34,7 +34,7 @@ th, td { border:1px solid #d8dee5; padding:4px 8px; text-align:left; vertical-al
 ul.breadcrumb, ol.breadcrumb { list-style:none; padding:0; display:flex; gap:8px; }
 .ge-logo, form, .custom-radio, .form-check, footer { display:none; }
 .fa-check-circle::before { content:"✔"; color:#1f7a4d; } .fa-times::before { content:"✘"; color:#a72b2b; }
-.text-danger { color:#a72b2b; } .text-success { color:#1f7a4d; } .hide-succeeded-validations-column-section-target-child { }
+.text-danger { color:#a72b2b; } .text-success { color:#1f7a4d; }
 a { color:#2d5d8a; text-decoration:none; }
 </style>"""
 BACK = '<div class="docs-back"><a href="../index.html">← the consolidation report · 返回汇总报告</a></div>'
@@ -80,7 +80,8 @@ def _answer_banner(meta: dict) -> str:
     failures = "".join(f"<li>{escape(f)}</li>" for f in answer["failures"])
     return (
         f'<div class="docs-file"><strong>{escape(file["source"])}</strong> · {escape(answer["status"])}'
-        f'<br>sha256 <code>{escape(file["sha256"])}</code> · {file["size"]:,} bytes · received {escape(file["received_at"])}'
+        f"<br>sha256 <code>{escape(file['sha256'])}</code> · {file['size']:,} bytes"
+        f" · received {escape(file['received_at'])}"
         f"{f'<ul>{failures}</ul>' if failures else ''}</div>"
     )
 
@@ -96,7 +97,10 @@ def _as_gx_document(document: dict) -> dict:
             rule = f"{config['meta']['rule_en']} ({config['meta']['rule_zh']})"
             config = {
                 "type": "unexpected_rows_expectation",
-                "kwargs": {"unexpected_rows_query": f"-- {config['type']} on {{batch}}", "description": f"{column}: {rule}" if column else rule},
+                "kwargs": {
+                    "unexpected_rows_query": f"-- {config['type']} on {{batch}}",
+                    "description": f"{column}: {rule}" if column else rule,
+                },
                 "meta": config["meta"],
             }
         info = {"raised_exception": False, "exception_message": None, "exception_traceback": None}

@@ -42,11 +42,12 @@ def bar_chart(title: str, bars: list[Bar], width: int = 460) -> str:
     for i, bar in enumerate(sorted(bars, key=lambda b: -b.value)):
         y = 4 + i * BAR
         length = max(1.0, room * bar.value / top)
+        css = "bar flagged" if bar.flagged else "bar"
         mark = (
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 12}" text-anchor="end" class="label">{escape(bar.label)}</text>'
-            f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{length:.1f}" height="{BAR - 5}" '
-            f'class="{"bar flagged" if bar.flagged else "bar"}"><title>{escape(bar.label)}: {escape(bar.shown)}</title></rect>'
-            f'<text x="{LABEL_WIDTH + length + 4:.1f}" y="{y + 12}" class="value">{escape(bar.shown)}</text>'
+            _text(LABEL_WIDTH - 6, y + 12, "end", "label", bar.label)
+            + f'<rect x="{LABEL_WIDTH}" y="{y + 2}" width="{length:.1f}" height="{BAR - 5}" class="{css}">'
+            + f"<title>{escape(bar.label)}: {escape(bar.shown)}</title></rect>"
+            + _text(LABEL_WIDTH + length + 4, y + 12, "start", "value", bar.shown)
         )
         marks.append(f'<a href="{escape(bar.link)}">{mark}</a>' if bar.link else mark)
     return _svg(title, width, height, "".join(marks))
@@ -67,21 +68,31 @@ def line_chart(title: str, points: list[Point], shown: Callable[[float], str], w
 
     coords = [(i, xy(i, p.value)) for i, p in enumerate(points) if p.value is not None]
     path = " ".join(f"{'M' if n == 0 else 'L'}{x:.1f},{y:.1f}" for n, (_, (x, y)) in enumerate(coords))
-    marks = [f'<line x1="{left}" x2="{width - right}" y1="{height - bottom}" y2="{height - bottom}" class="axis"/>']
-    marks.append(f'<path d="{path}" class="trend"/>')
+    base = height - bottom
+    marks = [
+        f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" class="axis"/><path d="{path}" class="trend"/>'
+    ]
     for i, point in enumerate(points):
         x, _ = xy(i, 0)
-        anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 and len(points) > 1 else "middle"
-        marks.append(f'<text x="{x:.1f}" y="{height - bottom + 15}" text-anchor="{anchor}" class="label">{escape(point.label)}</text>')
-        marks.append(f'<text x="{x:.1f}" y="{height - bottom + 29}" text-anchor="{anchor}" class="note">{escape(point.note)}</text>')
+        marks.append(_text(x, base + 15, _anchor(i, len(points)), "label", point.label))
+        marks.append(_text(x, base + 29, _anchor(i, len(points)), "note", point.note))
     for i, (x, y) in coords:
-        value = points[i].value
-        anchor = "start" if i == 0 and len(points) > 1 else "end" if i == len(points) - 1 and len(points) > 1 else "middle"
-        marks.append(
-            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="dot"><title>{escape(points[i].label)}: {escape(shown(value))}</title></circle>'
-            f'<text x="{x:.1f}" y="{y - 8:.1f}" text-anchor="{anchor}" class="value">{escape(shown(value))}</text>'
-        )
+        said = shown(points[i].value)
+        tip = f"<title>{escape(points[i].label)}: {escape(said)}</title>"
+        marks.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="dot">{tip}</circle>')
+        marks.append(_text(x, y - 8, _anchor(i, len(points)), "value", said))
     return _svg(title, width, height, "".join(marks))
+
+
+def _anchor(i: int, count: int) -> str:
+    """The first and last labels of a trend lean inwards, so that neither is cut at the edge."""
+    if count > 1 and i == 0:
+        return "start"
+    return "end" if count > 1 and i == count - 1 else "middle"
+
+
+def _text(x: float, y: float, anchor: str, css: str, text: str) -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" class="{css}">{escape(text)}</text>'
 
 
 def _svg(title: str, width: int, height: int, body: str) -> str:

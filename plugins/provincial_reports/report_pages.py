@@ -63,7 +63,8 @@ table.matrix td a.pill, table.matrix td span.pill { min-width:112px; }
 .metric:first-of-type { border-top:0; margin-top:0; padding-top:0; }
 .metric .side h3 { margin-top:0; }
 svg.chart { display:block; max-width:100%; height:auto; font-size:11px; }
-svg.chart .label { fill:var(--ink); } svg.chart .value { fill:var(--muted); } svg.chart .note { fill:var(--muted); font-size:10px; }
+svg.chart .label { fill:var(--ink); } svg.chart .value { fill:var(--muted); }
+svg.chart .note { fill:var(--muted); font-size:10px; }
 svg.chart .bar { fill:#5b8db8; } svg.chart .bar.flagged { fill:var(--warn); }
 svg.chart .trend { fill:none; stroke:var(--accent); stroke-width:2; } svg.chart .dot { fill:var(--accent); }
 svg.chart .axis { stroke:var(--line); }
@@ -104,6 +105,28 @@ def th(en: str, zh: str = "", css: str = "") -> str:
     return f'<th{cls}>{escape(en)}<span class="zh">{escape(zh)}</span></th>' if zh else f"<th{cls}>{escape(en)}</th>"
 
 
+def headers(*columns: tuple[str, ...]) -> str:
+    return "".join(th(*column) for column in columns)
+
+
+def table(head: str, rows: str) -> str:
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def note(text: str, element_id: str = "") -> str:
+    """A plain-words explanation; `text` is our own wording, never data."""
+    ident = f' id="{element_id}"' if element_id else ""
+    return f'<p class="note"{ident}>{text}</p>'
+
+
+def box(element_id: str, en: str, zh: str, body: str) -> str:
+    return f'<section id="{element_id}">{heading(en, zh)}{body}</section>'
+
+
+def validation_link(submission_id: str, depth: int, text: str = "validation · 校验结果") -> str:
+    return f'<a href="{validation_href(submission_id, depth)}">{text}</a>'
+
+
 def period_href(report_type: str, period: str) -> str:
     return f"{report_type}/{period}.html"
 
@@ -118,17 +141,22 @@ def validation_href(submission_id: str, depth: int) -> str:
 def index_page(data: SiteData) -> str:
     parts = [_report_type_section(data, rt) for rt in data.report_types if data.periods(rt["report_type"])]
     if not parts:
-        parts = ['<section><p>No files have arrived yet. 尚未收到任何报表。</p></section>']
+        parts = ["<section><p>No files have arrived yet. 尚未收到任何报表。</p></section>"]
     unplaced = data.unplaced_files()
     if unplaced:
         parts.append(_unplaced_section(unplaced))
-    subtitle = f"Built {beijing_time(data.as_of)} Beijing time from the warehouse · 数据截至北京时间 {beijing_time(data.as_of)}"
+    built = beijing_time(data.as_of)
+    subtitle = f"Built {built} Beijing time from the warehouse · 数据截至北京时间 {built}"
     return page("Provincial reports", "省级报表汇总", subtitle, "".join(parts), home="")
 
 
 def _report_type_section(data: SiteData, rt: dict) -> str:
     name, periods = rt["report_type"], data.periods(rt["report_type"])
-    due = f"due by day {rt['due_day']} of the following month · 次月{rt['due_day']}日前报送" if rt["due_day"] else "no due day declared"
+    due = (
+        f"due by day {rt['due_day']} of the following month · 次月{rt['due_day']}日前报送"
+        if rt["due_day"]
+        else "no due day declared"
+    )
     rows = "".join(_period_row(data, name, period) for period in periods)
     return (
         f"<section>{heading(rt['title_en'], rt['title_zh'])}"
@@ -161,7 +189,8 @@ def _period_row(data: SiteData, name: str, period: str) -> str:
 def overdue_provinces(data: SiteData, report_type: str, period: str) -> list[dict]:
     """Provinces with no accepted file although the due day has passed (as of the build)."""
     return [
-        c for c in data.of("completeness", report_type, period)
+        c
+        for c in data.of("completeness", report_type, period)
         if c["status"] in ("missing", "rejected") and c["due_at"] is not None and c["due_at"] <= data.as_of
     ]
 
@@ -173,8 +202,20 @@ def _matrix(data: SiteData, name: str, periods: list[str]) -> str:
     for province in data.provinces:
         code = province["province_code"]
         tds = "".join(_matrix_cell(name, cells[(code, p)]) for p in periods if (code, p) in cells)
-        rows.append(f'<tr><td class="prov">{escape(province["name_zh"])} <span class="note">{escape(province["name_en"])} {code}</span></td>{tds}</tr>')
-    legend = "".join(status_pill(s, t) for s, t in (("accepted", True), ("accepted", False), ("resubmitted", True), ("rejected", None), ("missing", None)))
+        rows.append(
+            f'<tr><td class="prov">{escape(province["name_zh"])} '
+            f'<span class="note">{escape(province["name_en"])} {code}</span></td>{tds}</tr>'
+        )
+    legend = "".join(
+        status_pill(s, t)
+        for s, t in (
+            ("accepted", True),
+            ("accepted", False),
+            ("resubmitted", True),
+            ("rejected", None),
+            ("missing", None),
+        )
+    )
     return (
         f'<table class="matrix"><tr><th class="prov">Province · 省份</th>{head}</tr>{"".join(rows)}</table>'
         f'<div class="legend">{legend}</div>'
@@ -195,12 +236,13 @@ def _matrix_cell(name: str, cell: dict) -> str:
 def _unplaced_section(files: list[dict]) -> str:
     rows = "".join(
         f"<tr><td><code>{escape(f['source'])}</code></td><td>{beijing_time(f['received_at'])}</td>"
-        f"<td>{_reasons(f['reason'])}</td><td><a href=\"{validation_href(f['submission_id'], 0)}\">validation · 校验结果</a></td></tr>"
+        f"<td>{_reasons(f['reason'])}</td><td>{validation_link(f['submission_id'], 0)}</td></tr>"
         for f in files
     )
     return (
         f"<section>{heading('Files outside any province and period folder', '未放入省份/报告期目录的文件')}"
-        f"<table><tr>{th('Location', '位置')}{th('Received', '接收时间')}{th('Failed rules', '未通过的规则')}{th('')}</tr>{rows}</table></section>"
+        + table(headers(("Location", "位置"), ("Received", "接收时间"), ("Failed rules", "未通过的规则"), ("",)), rows)
+        + "</section>"
     )
 
 
@@ -215,15 +257,17 @@ def _reasons(reason: str | None) -> str:
 def period_page(data: SiteData, rt: dict, period: str) -> str:
     name = rt["report_type"]
     metrics = data.metrics.get(name, [])
-    body = "".join([
-        _period_nav(data, name, period),
-        _cards(data, name, period),
-        _totals_section(data, name, period, metrics),
-        _flags_section(data, name, period, metrics),
-        _rejected_section(data, name, period),
-        _metric_sections(data, name, period, metrics),
-        _files_section(data, name, period),
-    ])
+    body = "".join(
+        [
+            _period_nav(data, name, period),
+            _cards(data, name, period),
+            _totals_section(data, name, period, metrics),
+            _flags_section(data, name, period, metrics),
+            _rejected_section(data, name, period),
+            _metric_sections(data, name, period, metrics),
+            _files_section(data, name, period),
+        ]
+    )
     cells = data.of("completeness", name, period)
     due = due_date(cells[0]["due_at"] if cells else None)
     subtitle = (
@@ -252,10 +296,14 @@ def _cards(data: SiteData, name: str, period: str) -> str:
         (str(len(overdue_provinces(data, name, period))), "overdue · 逾期未报"),
         (str(len(data.of("flags", name, period))), "review flags · 待复核"),
     ]
-    return '<div class="cards">' + "".join(
-        f'<div class="card"><div class="big">{escape(big)}</div><div class="what">{escape(what)}</div></div>'
-        for big, what in facts
-    ) + "</div>"
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><div class="big">{escape(big)}</div><div class="what">{escape(what)}</div></div>'
+            for big, what in facts
+        )
+        + "</div>"
+    )
 
 
 def _province_names(data: SiteData, codes: str) -> str:
@@ -303,10 +351,17 @@ def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) 
     flags = data.of("flags", name, period)
     labels = {m["metric"]: m for m in metrics}
     if not flags:
-        return f'<section id="flags">{heading("Review flags", "待复核数据")}<p class="note">No figure is far from its own history. 未发现明显偏离历史的数据。</p></section>'
+        return box(
+            "flags",
+            "Review flags",
+            "待复核数据",
+            note("No figure is far from its own history. 未发现明显偏离历史的数据。"),
+        )
     rows = "".join(
-        f'<tr><td>{escape(_province_names(data, f["province_code"]))}<br><span class="note">{escape(f["org_unit_code"])}</span></td>'
-        f'<td><a href="#metric-{escape(f["metric"])}">{escape(labels[f["metric"]]["label_zh"])}</a><br><span class="note">{escape(f["metric"])}</span></td>'
+        f"<tr><td>{escape(_province_names(data, f['province_code']))}<br>"
+        f'<span class="note">{escape(f["org_unit_code"])}</span></td>'
+        f'<td><a href="#metric-{escape(f["metric"])}">{escape(labels[f["metric"]]["label_zh"])}</a><br>'
+        f'<span class="note">{escape(f["metric"])}</span></td>'
         f'<td class="num">{figure_text(f["value"], labels[f["metric"]]["value_type"])}</td>'
         f'<td class="num">{figure_text(f["reference_value"])}</td>'
         f'<td><span class="pill s-flag">{escape(RULE_LABELS.get(f["rule"], f["rule"]))}</span></td>'
@@ -316,27 +371,42 @@ def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) 
     )
     return (
         f'<section id="flags">{heading("Review flags", "待复核数据")}'
-        '<p class="note">Figures far from the same unit\'s previous periods. A flag warns; the figure still counts. '
-        "与本单位以往各期相差悬殊的数据；仅提示复核，不影响汇总。</p>"
-        f"<table><tr>{th('Province', '省份')}{th('Metric', '指标')}{th('Value', '数值', 'num')}"
-        f"{th('Median before', '以往中位数', 'num')}{th('Rule', '规则')}{th('Finding', '说明')}{th('')}</tr>{rows}</table></section>"
+        + note(
+            "Figures far from the same unit's previous periods. A flag warns; the figure still counts. "
+            "与本单位以往各期相差悬殊的数据；仅提示复核，不影响汇总。"
+        )
+        + table(
+            headers(
+                ("Province", "省份"),
+                ("Metric", "指标"),
+                ("Value", "数值", "num"),
+                ("Median before", "以往中位数", "num"),
+                ("Rule", "规则"),
+                ("Finding", "说明"),
+                ("",),
+            ),
+            rows,
+        )
+        + "</section>"
     )
 
 
 def _rejected_section(data: SiteData, name: str, period: str) -> str:
     rejected = [f for f in data.of("files", name, period) if f["status"] == "rejected"]
     if not rejected:
-        return f'<section id="rejected">{heading("Rejected files", "被退回的文件")}<p class="note">None. 无。</p></section>'
+        return box("rejected", "Rejected files", "被退回的文件", note("None. 无。"))
     rows = "".join(
-        f'<tr><td>{escape(f["province_name_zh"] or "")}<br><a href="#file-{escape(f["submission_id"])}"><code>{escape(f["source"])}</code></a></td>'
-        f'<td>{beijing_time(f["received_at"])}</td><td>{_reasons(f["reason"])}</td>'
+        f"<tr><td>{escape(f['province_name_zh'] or '')}<br>"
+        f'<a href="#file-{escape(f["submission_id"])}"><code>{escape(f["source"])}</code></a></td>'
+        f"<td>{beijing_time(f['received_at'])}</td><td>{_reasons(f['reason'])}</td>"
         f'<td><a href="{validation_href(f["submission_id"], 1)}">validation · 校验结果</a></td></tr>'
         for f in rejected
     )
     return (
         f'<section id="rejected">{heading("Rejected files", "被退回的文件")}'
-        '<p class="note">Every failed rule, in the words the province received. 每条未通过的规则，与反馈给省份的说明一致。</p>'
-        f"<table><tr>{th('File', '文件')}{th('Received', '接收时间')}{th('Failed rules', '未通过的规则')}{th('')}</tr>{rows}</table></section>"
+        + note("Every failed rule, in the words the province received. 每条未通过的规则，与反馈给省份的说明一致。")
+        + table(headers(("File", "文件"), ("Received", "接收时间"), ("Failed rules", "未通过的规则"), ("",)), rows)
+        + "</section>"
     )
 
 
@@ -349,18 +419,34 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
     key, kind = metric["metric"], metric["value_type"]
     names = {p["province_code"]: p["name_zh"] for p in data.provinces}
     figures = [f for f in data.of("figures", name, period) if f["metric"] == key and f["value"] is not None]
-    flagged = {(f["province_code"], f["metric"]) for f in data.of("flags", name, period) if f["org_unit_code"] == f["province_code"]}
+    flagged = {
+        (f["province_code"], f["metric"])
+        for f in data.of("flags", name, period)
+        if f["org_unit_code"] == f["province_code"]
+    }
     bars = [
-        Bar(names[f["province_code"]], float(f["value"]), figure_text(f["value"], kind), f"#file-{f['submission_id']}",
-            (f["province_code"], key) in flagged)
+        Bar(
+            names[f["province_code"]],
+            float(f["value"]),
+            figure_text(f["value"], kind),
+            f"#file-{f['submission_id']}",
+            (f["province_code"], key) in flagged,
+        )
         for f in figures
     ]
     totals = {t["period"]: t for t in data.totals if t["report_type"] == name and t["metric"] == key}
     points = [
-        Point(p, None if totals[p]["value"] is None else float(totals[p]["value"]), f"{totals[p]['provinces_reported']}/{len(data.provinces)}")
-        for p in data.periods(name) if p in totals
+        Point(
+            p,
+            None if totals[p]["value"] is None else float(totals[p]["value"]),
+            f"{totals[p]['provinces_reported']}/{len(data.provinces)}",
+        )
+        for p in data.periods(name)
+        if p in totals
     ]
-    rows = "".join(_figure_row(f, names[f["province_code"]], kind, (f["province_code"], key) in flagged) for f in figures)
+    rows = "".join(
+        _figure_row(f, names[f["province_code"]], kind, (f["province_code"], key) in flagged) for f in figures
+    )
     nobody = "" if figures else '<p class="note">No province reported it. 无省份报送。</p>'
     title = f"{metric['label_zh']} {key}"
     return (
@@ -369,7 +455,7 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
         f"{bar_chart(f'{title}, {period}, by province', bars)}"
         f'<h3>Trend<span class="zh">全国合计趋势（覆盖省份数）</span></h3>'
         f"{line_chart(f'{title}, national total by period', points, lambda v: figure_text(v, kind))}</div>"
-        f'<div class="side"><table><tr>{th("Province", "省份")}{th("Value", "数值", "num")}{th("")}{th("")}</tr>{rows}</table>'
+        f'<div class="side">{table(headers(("Province", "省份"), ("Value", "数值", "num"), ("",), ("",)), rows)}'
         f"{nobody}</div></div>"
     )
 
@@ -377,7 +463,7 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
 def _figure_row(f: dict, province: str, kind: str, flagged: bool) -> str:
     css = ' class="flagged"' if flagged else ""
     return (
-        f"<tr{css}><td>{escape(province)}</td><td class=\"num\">{figure_text(f['value'], kind)}</td>"
+        f'<tr{css}><td>{escape(province)}</td><td class="num">{figure_text(f["value"], kind)}</td>'
         f'<td><a href="#file-{escape(f["submission_id"])}">source file · 源文件</a></td>'
         f'<td><a href="{validation_href(f["submission_id"], 1)}">validation · 校验</a></td></tr>'
     )
@@ -388,19 +474,36 @@ def _files_section(data: SiteData, name: str, period: str) -> str:
     anchors = "".join(f'<span id="province-{escape(p["province_code"])}"></span>' for p in data.provinces)
     return (
         f'<section id="files">{anchors}{heading("Every file received", "收到的全部文件")}'
-        '<p class="note">Where each figure came from: the file as uploaded (kept in the lake), its SHA-256, when it arrived, '
-        "and its full validation result. 每个数据的来源：原始文件位置、SHA-256、接收时间及完整校验结果。</p>"
-        f"<table><tr>{th('Province', '省份')}{th('File', '文件')}{th('Received', '接收时间（北京）')}{th('Status', '状态')}"
-        f"{th('Validation', '校验')}</tr>{rows}</table></section>"
+        + note(
+            "Where each figure came from: the file as uploaded (kept in the lake), its SHA-256, when it arrived, "
+            "and its full validation result. 每个数据的来源：原始文件位置、SHA-256、接收时间及完整校验结果。"
+        )
+        + table(
+            headers(
+                ("Province", "省份"),
+                ("File", "文件"),
+                ("Received", "接收时间（北京）"),
+                ("Status", "状态"),
+                ("Validation", "校验"),
+            ),
+            rows,
+        )
+        + "</section>"
     )
 
 
 def _file_row(f: dict) -> str:
     status = status_pill(f["status"], f["on_time"] if f["status"] == "accepted" else None)
-    replaced = f'<br><span class="note">replaced by · 被替换为 <a href="#file-{escape(f["superseded_by"])}">{escape(f["superseded_by"])}</a></span>' if f["superseded_by"] else ""
+    replaced = (
+        f'<br><span class="note">replaced by · 被替换为 <a href="#file-{escape(f["superseded_by"])}">'
+        f"{escape(f['superseded_by'])}</a></span>"
+        if f["superseded_by"]
+        else ""
+    )
     return (
         f'<tr id="file-{escape(f["submission_id"])}"><td>{escape(f["province_name_zh"] or "—")}</td>'
-        f'<td><code>{escape(f["source"])}</code><br><span class="note">sha256 <span class="mono">{escape(f["sha256"])}</span>'
+        f"<td><code>{escape(f['source'])}</code><br>"
+        f'<span class="note">sha256 <span class="mono">{escape(f["sha256"])}</span>'
         f'<br>{f["size_bytes"]:,} bytes · kept at <span class="mono">{escape(f["raw_location"])}</span></span></td>'
         f'<td class="num">{beijing_time(f["received_at"])}</td><td>{status}{replaced}</td>'
         f'<td><a href="{validation_href(f["submission_id"], 1)}">validation · 校验结果</a></td></tr>'

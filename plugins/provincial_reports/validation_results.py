@@ -13,15 +13,17 @@ import pyarrow as pa
 from provincial_reports.storage import Store
 
 SAMPLE_SIZE = 10
-SCHEMA = pa.schema([
-    pa.field("submission_id", pa.string()),
-    pa.field("position", pa.int32()),
-    pa.field("expectation", pa.string()),
-    pa.field("column_name", pa.string()),
-    pa.field("success", pa.bool_()),
-    pa.field("unexpected_count", pa.int64()),
-    pa.field("offending_sample", pa.string()),
-])
+SCHEMA = pa.schema(
+    [
+        pa.field("submission_id", pa.string()),
+        pa.field("position", pa.int32()),
+        pa.field("expectation", pa.string()),
+        pa.field("column_name", pa.string()),
+        pa.field("success", pa.bool_()),
+        pa.field("unexpected_count", pa.int64()),
+        pa.field("offending_sample", pa.string()),
+    ]
+)
 
 
 def validation_rows(lake: Store, answer: dict) -> pa.Table:
