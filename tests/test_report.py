@@ -96,6 +96,10 @@ def test_factor_of_10_flags_a_yuan_for_10k_yuan_slip_which_still_counts(workspac
 
 def test_robust_z_flags_a_figure_far_from_a_steady_history(workspace):
     history = {"2025-01": 4820, "2025-02": 5000, "2025-03": 4900, "2025-04": 9000, "2025-05": 4950}
+    short = {"2025-01": 1000, "2025-02": 1100, "2025-03": 5000}  # z ≈ 53, but only two periods before
+    for minute, (period, funds) in enumerate(short.items()):
+        jiangsu = with_funds(province_row("320000", period), funds)
+        upload(workspace.landing, f"320000/{period}/jiangsu.csv", csv_bytes([jiangsu]), minute)
     for minute, (period, funds) in enumerate(history.items()):
         upload(
             workspace.landing,

@@ -339,9 +339,18 @@ def _total_row(data: SiteData, total: dict, metric: dict, without_file: set[str]
     """Provinces without a file are named once under the table; here only those that left the cell blank."""
     key = escape(total["metric"])
     blank = ",".join(c for c in total["provinces_missing"].split(",") if c and c not in without_file)
+    flagged = [
+        f
+        for f in data.of("flags", total["report_type"], total["period"])
+        if f["metric"] == total["metric"] and f["org_unit_code"] == f["province_code"]
+    ]
+    provinces = len({f["province_code"] for f in flagged})
+    warning = f'<br><a href="#flags" class="pill s-flag">includes {provinces} flagged · 含待复核</a>' if flagged else ""
+    css = ' class="flagged"' if flagged else ""
     return (
-        f'<tr><td><a href="#metric-{key}">{escape(metric["label_zh"])}</a><br><span class="note">{key}</span></td>'
-        f'<td class="num"><a href="#metric-{key}">{figure_text(total["value"], metric["value_type"])}</a></td>'
+        f'<tr{css}><td><a href="#metric-{key}">{escape(metric["label_zh"])}</a><br>'
+        f'<span class="note">{key}</span></td>'
+        f'<td class="num"><a href="#metric-{key}">{figure_text(total["value"], metric["value_type"])}</a>{warning}</td>'
         f'<td>{escape(metric["unit"])}</td><td class="num">{total["provinces_reported"]} / {len(data.provinces)}</td>'
         f"<td>{escape(_province_names(data, blank)) or '—'}</td></tr>"
     )

@@ -11,6 +11,14 @@ from decimal import Decimal
 from provincial_reports.warehouse import Warehouse
 
 BEIJING = timedelta(hours=8)
+# Every file with its deadline, from the marts only, so that a BI or auditor login can build the site.
+FILES = """
+SELECT s.*, d.due_at, s.received_at < d.due_at AS on_time
+FROM mart.submissions AS s
+LEFT JOIN (SELECT DISTINCT report_type, period, due_at FROM mart.completeness) AS d
+    ON d.report_type = s.report_type AND d.period = s.period
+ORDER BY s.province_code, s.received_at, s.source
+"""
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ def read_site_data(warehouse: Warehouse, as_of: datetime) -> SiteData:
         metrics[m["report_type"]].append(m)
     data = SiteData(
         as_of=as_of,
-        report_types=warehouse.query("SELECT * FROM core.report_types ORDER BY report_type"),
+        report_types=warehouse.query("SELECT * FROM mart.dim_report_type ORDER BY report_type"),
         metrics=dict(metrics),
         provinces=warehouse.query("SELECT * FROM mart.dim_province ORDER BY province_code"),
         completeness=warehouse.query("SELECT * FROM mart.completeness ORDER BY report_type, period, province_code"),
@@ -52,11 +60,7 @@ def read_site_data(warehouse: Warehouse, as_of: datetime) -> SiteData:
         flags=warehouse.query(
             "SELECT * FROM mart.review_flags ORDER BY report_type, period, province_code, org_unit_code, metric, rule"
         ),
-        files=warehouse.query(
-            "SELECT s.*, t.on_time, t.due_at FROM mart.submissions AS s "
-            "LEFT JOIN staging.int_submission_timeliness AS t ON t.submission_id = s.submission_id "
-            "ORDER BY s.province_code, s.received_at, s.source"
-        ),
+        files=warehouse.query(FILES),
     )
     _group_by_period(data)
     return data
