@@ -6,6 +6,7 @@ REPORTS_TEST_ARTEFACTS) for a person to look at."""
 from __future__ import annotations
 
 import os
+import shutil
 import urllib.request
 from pathlib import Path
 from urllib.parse import urldefrag
@@ -83,6 +84,7 @@ def site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def crawl(site: Path) -> dict[str, dict]:
     """Every page reachable from index.html, as Chromium saw it."""
+    shutil.rmtree(ARTEFACTS, ignore_errors=True)  # this run's screenshots only
     with serve(site) as base, chromium() as page:
         seen: dict[str, dict] = {}
         queue = [base + "index.html"]

@@ -242,7 +242,9 @@ class Anchors(HTMLParser):
             self.ids[found["id"]] = self.getpos()[0]
         if tag == "a" and found.get("href"):
             self.links.append(found["href"])
-        fetched = tag in ("script", "img", "iframe") or (tag == "link" and found.get("href") != "data:")
+        fetched = tag in ("script", "img", "iframe") or (
+            tag == "link" and not (found.get("href") or "").startswith("data:")
+        )
         if fetched or found.get("src"):
             self.sources.append(tag)
 

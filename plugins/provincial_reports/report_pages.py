@@ -182,7 +182,7 @@ def _period_row(data: SiteData, name: str, period: str) -> str:
         f'<td class="num">{sum(c["status"] == "rejected" for c in cells)}</td>'
         f'<td class="num">{sum(c["status"] == "missing" for c in cells)}</td>'
         f'<td class="num">{len(data.of("flags", name, period))}</td>'
-        f"<td>{escape(', '.join(c['province_name_zh'] for c in overdue)) or '—'}</td></tr>"
+        f"<td>{escape('、'.join(c['province_name_zh'] for c in overdue)) or '—'}</td></tr>"
     )
 
 
