@@ -13,7 +13,8 @@ export PYTHONPATH := $(CURDIR)/plugins
 DEMO := $(CURDIR)/data/demo
 DAG := consolidate_provincial_reports
 
-.PHONY: demo run test lint clean
+.PHONY: demo run report test lint clean
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt
 	$(PYTHON_BASE) -m venv $(VENV)
@@ -31,6 +32,7 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/installed deploy/airflow/pools.json
 demo: export REPORTS_LANDING := $(DEMO)/landing
 demo: export REPORTS_LAKE := $(DEMO)/lake
 demo: export REPORTS_WAREHOUSE := duckdb:///$(DEMO)/warehouse.duckdb
+demo: export REPORTS_SITE := $(DEMO)/site
 demo: $(VENV)/installed $(AIRFLOW_HOME)/airflow.db
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
@@ -50,8 +52,17 @@ run-dag:
 		|| (tail -50 $(AIRFLOW_HOME)/runs/last.log; echo "The DAG run did not succeed."; exit 1)
 	@$(PY) -m provincial_reports.cli show
 
-## test: the whole suite (creates .venv first if needed)
-test: $(VENV)/installed
+## report: rebuild the report site (REPORTS_SITE, default ./data/site) from the warehouse, reprocessing nothing
+report: $(VENV)/installed
+	$(PY) -m provincial_reports.cli report
+
+# The browser test drives Debian's headless Chromium; CJK fonts so that Chinese labels render.
+/usr/bin/chromium:
+	$(SUDO) apt-get update -qq
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
+
+## test: the whole suite (creates .venv and installs Chromium first if needed)
+test: $(VENV)/installed /usr/bin/chromium
 	$(PY) -m pytest
 
 lint: $(VENV)/installed

@@ -5,7 +5,8 @@ Picks up every new file the provinces uploaded to the landing zone (`REPORTS_LAN
 each one, as its own mapped task instance: reads it, validates it with the report type's Great
 Expectations suite, and writes it to the lake (`REPORTS_LAKE`) as Parquet, or to quarantine.
 Then loads all answers into the warehouse (`REPORTS_WAREHOUSE`) in one transaction, refreshes
-the marts and logs every file's answer with the national totals.
+the marts and logs every file's answer with the national totals. Last, it redraws the report
+site (`REPORTS_SITE`): the consolidation report and the Great Expectations Data Docs.
 
 A rejected file is an answer, not a failure: its task succeeds. A task fails, and is retried,
 only when the pipeline cannot do its job (storage or warehouse unreachable, a bug).
@@ -67,7 +68,14 @@ def consolidate_provincial_reports():
 
         print(pipeline.summarize(answers))
 
-    summarize(load(process.expand(arrival=discover())))
+    @task(trigger_rule="none_failed")
+    def report() -> None:
+        """The report site (REPORTS_SITE) redrawn from the warehouse: totals, flags, completeness, Data Docs."""
+        from provincial_reports import pipeline
+
+        print(pipeline.report())
+
+    summarize(load(process.expand(arrival=discover()))) >> report()
 
 
 consolidate_provincial_reports()

@@ -51,7 +51,8 @@ def test_the_dag_is_shaped_as_documented(dag):
     assert dag.schedule is not None and dag.doc_md and "rejected file is an answer" in dag.doc_md
     assert dag.max_active_runs == 1 and not dag.catchup
     tasks = {t.task_id: t for t in dag.tasks}
-    assert list(tasks) == ["discover", "process", "load", "summarize"]
+    assert list(tasks) == ["discover", "process", "load", "summarize", "report"]
+    assert tasks["report"].upstream_task_ids == {"summarize"}, "the site is redrawn last"
     assert tasks["process"].is_mapped, "each submission is its own task instance"
     assert all(t.retries >= 1 for t in tasks.values())
     assert [a.name for a in tasks["process"].outlets] == ["reports://lake"]
@@ -92,6 +93,7 @@ def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, works
         }
     ]
     assert statuses == [{"status": "accepted", "n": 31}, {"status": "rejected", "n": 1}]
+    assert "31 / 31" in (workspace.site / "winter_warmth" / "2025-01.html").read_text(), "the report task drew the site"
 
 
 def test_a_run_with_nothing_new_succeeds_and_says_so(airflow_home, workspace):

@@ -36,6 +36,7 @@ def show() -> int:
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
     print(f"Warehouse:                               {redacted(config.warehouse)}")
+    print(f"Report site (open in a browser):         {Path(config.site) / 'index.html'}")
     for arrival in unanswered:
         print(f"NO ANSWER: {arrival.source}", file=sys.stderr)
     return 1 if unanswered else 0
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     exports.add_argument("folder", type=Path)
     exports.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     exports.add_argument("--mart", action="append", choices=list(EXPORT_MARTS), help="one mart (default: all)")
+    commands.add_parser("report", help="rebuild the report site from the warehouse, reprocessing nothing")
     args = parser.parse_args(argv)
     if args.command == "export":
         return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
@@ -83,6 +85,11 @@ def main(argv: list[str] | None = None) -> int:
 
         written = write_samples(args.landing)
         print(f"wrote {len(written)} sample submissions under {args.landing}")
+        return 0
+    if args.command == "report":
+        from provincial_reports.pipeline import report
+
+        print(report())
         return 0
     return create_roles() if args.command == "roles" else show()
 

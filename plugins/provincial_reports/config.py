@@ -21,6 +21,7 @@ class Settings:
     landing: str
     lake: str
     warehouse: str
+    site: str  # the report site's folder (a local path: it is what a web server publishes)
 
 
 def settings() -> Settings:
@@ -28,6 +29,7 @@ def settings() -> Settings:
         landing=os.environ.get("REPORTS_LANDING", str(DEFAULT_DATA / "landing")),
         lake=os.environ.get("REPORTS_LAKE", str(DEFAULT_DATA / "lake")),
         warehouse=os.environ.get("REPORTS_WAREHOUSE", f"duckdb:///{DEFAULT_DATA / 'warehouse.duckdb'}"),
+        site=os.environ.get("REPORTS_SITE", str(DEFAULT_DATA / "site")),
     )
 
 

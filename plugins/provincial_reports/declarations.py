@@ -53,6 +53,7 @@ class ReportType:
     columns: tuple[Column, ...]
     parts_sum_to_total: tuple[PartsSumToTotal, ...]
     cities_not_above_province: bool
+    due_day: int | None = None  # the day of the month after the period by which files are due
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -94,6 +95,7 @@ def _report_type(doc: dict) -> ReportType:
             for r in rules.get("parts_sum_to_total", [])
         ),
         cities_not_above_province=bool(rules.get("cities_not_above_province", False)),
+        due_day=doc.get("due_day"),
     )
 
 

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from provincial_reports import failpoints
 from provincial_reports.declarations import ReportType, provinces, report_types
 from provincial_reports.storage import Store
+from provincial_reports.validation_results import validation_rows
 from provincial_reports.warehouse import Warehouse, create_tables, create_views
 
 FIGURE_VALUE = pa.decimal128(38, 4)  # wide enough for any int64 count and any decimal(18, 4)
@@ -41,6 +42,7 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
         new = [a for a in answers if a["submission_id"] not in known]
         for number, answer in enumerate(new):
             _insert_ledger_row(warehouse, answer)
+            warehouse.insert_arrow("ingest.validation_results", validation_rows(lake, answer))
             if answer["outcome"] == "accepted":
                 warehouse.insert_arrow("core.figures", _figures(lake, answer))
             if number == 0:
@@ -54,6 +56,13 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
 def _refresh_declarations(warehouse: Warehouse) -> None:
     warehouse.execute("DELETE FROM core.provinces")
     warehouse.execute("DELETE FROM core.metrics")
+    warehouse.execute("DELETE FROM core.report_types")
+    warehouse.insert_arrow("core.report_types", pa.Table.from_pylist(
+        [{"report_type": rt.name, "title_zh": rt.title_zh, "title_en": rt.title_en, "due_day": rt.due_day}
+         for rt in report_types().values()],
+        schema=pa.schema([("report_type", pa.string()), ("title_zh", pa.string()), ("title_en", pa.string()),
+                          ("due_day", pa.int32())]),
+    ))
     warehouse.insert_arrow("core.provinces", pa.Table.from_pylist(
         [{"province_code": p.code, "name_zh": p.name_zh, "name_en": p.name_en} for p in provinces().values()]
     ))

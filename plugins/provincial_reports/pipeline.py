@@ -7,13 +7,14 @@ and warehouse handles from the environment, so a retried task starts from nothin
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from provincial_reports.config import settings
 from provincial_reports.convert import write_to_lake
 from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, read_landed, sha256_of
 from provincial_reports.load import ledger_keys, load_answers
 from provincial_reports.read import ReadTable, Unreadable, read_submission
-from provincial_reports.report import run_summary
+from provincial_reports.report import refresh_site, run_summary
 from provincial_reports.storage import StoredObject, open_store
 from provincial_reports.totals import national_totals, totals_table
 from provincial_reports.validate import Verdict, reject_unread, validate_submission
@@ -82,3 +83,13 @@ def summarize(answers: list[dict]) -> str:
     finally:
         warehouse.close()
     return f"{run_summary(answers)}\n\nNational totals:\n{totals_table(totals)}"
+
+
+def report() -> str:
+    """Refresh the report site (REPORTS_SITE) from the warehouse: what `make report` also does."""
+    config = settings()
+    warehouse = connect(config.warehouse)
+    try:
+        return refresh_site(warehouse, open_store(config.lake), Path(config.site))
+    finally:
+        warehouse.close()

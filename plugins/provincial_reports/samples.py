@@ -230,6 +230,13 @@ def _late_county_returns(rows: list[Row]) -> None:
     own.update(_split(own[FUNDS.total], holiday_share))
 
 
+def _funds_in_yuan(rows: list[Row]) -> None:
+    """The province's own funds typed in yuan rather than 10k yuan: still valid, but 10,000 times
+    its history, which the review flags exist to catch."""
+    for name in _fund_columns():
+        rows[0][name] *= 10000
+
+
 EDITS = {
     "parts_do_not_add_up": Edit(_mistyped_regular, "must equal funds_holiday + funds_regular"),
     "cities_above_province": Edit(_city_pasted_province_figure, "the cities' sum must not be above"),
@@ -238,6 +245,7 @@ EDITS = {
     "period_not_folder": Edit(_last_years_period, "must equal the reporting period of the upload folder"),
     "text_in_number": Edit(_estimate_in_words, "cells must hold the column's type"),
     "revised_figures": Edit(_late_county_returns, None),
+    "funds_in_yuan": Edit(_funds_in_yuan, None),
 }
 UNREADABLE = "not a readable XLSX workbook"
 
@@ -414,10 +422,12 @@ SAMPLES = [
     # 2025-02: only a handful so far, so the national totals cover few provinces
     Sample("110000", "csv-bom", period="2025-02", day=28),
     Sample("230000", "csv-bom", period="2025-02", day=28, grouped=True),
-    Sample("320000", "xlsx", period="2025-02", day=28),
+    Sample("320000", "xlsx", period="2025-02", day=28, edit="funds_in_yuan"),  # accepted, flagged
     Sample("330000", "json", period="2025-02", day=28),
     Sample("360000", "xlsx", period="2025-02", day=28),
     Sample("440000", "xlsx-typed", period="2025-02", day=28),
+    # after the due day (the 5th): Fujian's file is accepted, late
+    Sample("350000", "csv", period="2025-02", day=36),
 ]
 
 

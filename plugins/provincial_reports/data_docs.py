@@ -1,0 +1,128 @@
+"""Great Expectations Data Docs for the report site: one page per file's validation result and one
+per report type's suite, rendered with GX's own renderers.
+
+A validation page is named by submission id, and a submission's result never changes, so only
+files without a page are rendered: the cost of a build follows what is new, not the history.
+GX's page template pulls Bootstrap, jQuery and Vega from CDNs; the pages are made self-contained
+(external tags and scripts dropped, a small inline stylesheet added) so that they read offline
+like the rest of the site. The contract checks (validate.py) are not GX expectation types; they
+are shown as GX's own "unexpected rows" expectation with the rule as its description.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html import escape
+from pathlib import Path
+
+from provincial_reports.declarations import ReportType
+from provincial_reports.storage import Store
+
+VALIDATION = "validation"
+SUITES = "suites"
+STYLE = """<style>
+body { font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif; color:#1d2733; margin:0;
+  background:#f3f6f9; }
+.container-fluid, .container { max-width:1180px; margin:0 auto; padding:8px 24px; }
+.docs-back { background:#1f3a56; padding:10px 24px; } .docs-back a { color:#cfe3f7; }
+.docs-file { max-width:1180px; margin:12px auto 0; padding:10px 16px; background:#fff; border:1px solid #d8dee5;
+  border-radius:6px; } .docs-file ul { margin:6px 0 0; color:#a72b2b; }
+table { border-collapse:collapse; margin:6px 0 12px; background:#fff; }
+th, td { border:1px solid #d8dee5; padding:4px 8px; text-align:left; vertical-align:top; }
+.card { background:#fff; border:1px solid #d8dee5; border-radius:6px; padding:12px 16px; margin:0 0 14px; }
+ul.breadcrumb, ol.breadcrumb { list-style:none; padding:0; display:flex; gap:8px; }
+.ge-logo, form, .custom-radio, .form-check, footer { display:none; }
+.fa-check-circle::before { content:"✔"; color:#1f7a4d; } .fa-times::before { content:"✘"; color:#a72b2b; }
+.text-danger { color:#a72b2b; } .text-success { color:#1f7a4d; }
+a { color:#2d5d8a; text-decoration:none; }
+</style>"""
+BACK = '<div class="docs-back"><a href="../index.html">← the consolidation report · 返回汇总报告</a></div>'
+
+
+def build_data_docs(site: Path, lake: Store, files: list[dict], report_types: list[ReportType]) -> int:
+    """Pages for the files that have none yet, and every suite page; how many validation pages were new."""
+    folder = site / VALIDATION
+    folder.mkdir(parents=True, exist_ok=True)
+    new = [f for f in files if not (folder / f"{f['submission_id']}.html").exists()]
+    for f in new:
+        document = json.loads(lake.read(f["result_location"]))
+        write_page(folder / f"{f['submission_id']}.html", validation_html(document))
+    (site / SUITES).mkdir(parents=True, exist_ok=True)
+    for report_type in report_types:
+        write_page(site / SUITES / f"{report_type.name}.html", suite_html(report_type))
+    return len(new)
+
+
+def validation_html(document: dict) -> str:
+    from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
+    from great_expectations.render.renderer import ValidationResultsPageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    result = expectationSuiteValidationResultSchema.load(_as_gx_document(document))
+    html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
+    return self_contained(html, _answer_banner(document["meta"]))
+
+
+def suite_html(report_type: ReportType) -> str:
+    import great_expectations as gx
+    from great_expectations.render.renderer import ExpectationSuitePageRenderer
+    from great_expectations.render.view import DefaultJinjaPageView
+
+    doc = report_type.suite()
+    suite = gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"], meta=doc.get("meta"))
+    return self_contained(DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite)), "")
+
+
+def _answer_banner(meta: dict) -> str:
+    """Which file this is and the answer its province got, above GX's own account of the rules."""
+    file, answer = meta["submission"], meta["answer"]
+    failures = "".join(f"<li>{escape(f)}</li>" for f in answer["failures"])
+    return (
+        f'<div class="docs-file"><strong>{escape(file["source"])}</strong> · {escape(answer["status"])}'
+        f"<br>sha256 <code>{escape(file['sha256'])}</code> · {file['size']:,} bytes"
+        f" · received {escape(file['received_at'])}"
+        f"{f'<ul>{failures}</ul>' if failures else ''}</div>"
+    )
+
+
+def _as_gx_document(document: dict) -> dict:
+    """Our result document in the form GX's renderer accepts: contract checks become GX's
+    unexpected-rows expectation described by the rule, in English and Chinese."""
+    results = []
+    for result in document["results"]:
+        config = result["expectation_config"]
+        if config["type"].startswith("contract:"):
+            column = config["kwargs"].get("column")
+            rule = f"{config['meta']['rule_en']} ({config['meta']['rule_zh']})"
+            config = {
+                "type": "unexpected_rows_expectation",
+                "kwargs": {
+                    "unexpected_rows_query": f"-- {config['type']} on {{batch}}",
+                    "description": f"{column}: {rule}" if column else rule,
+                },
+                "meta": config["meta"],
+            }
+        info = {"raised_exception": False, "exception_message": None, "exception_traceback": None}
+        results.append({**result, "expectation_config": config, "exception_info": {**info, **result["exception_info"]}})
+    return {**document, "results": results, "suite_name": document["suite_name"] or "unread file (无法读取的文件)"}
+
+
+def self_contained(html: str, banner: str) -> str:
+    """Drop everything fetched from elsewhere and every script; point GX's site links at ours."""
+    html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+    html = re.sub(r"<link\b[^>]*>", "", html)
+    html = re.sub(r"<img\b[^>]*>", "", html)
+    html = re.sub(r'<a\b[^>]*href="https?://[^"]*"[^>]*>(.*?)</a>', r"\1", html, flags=re.S)
+    html = re.sub(r'href="(?:\.\./)+index\.html"', 'href="../index.html"', html)
+    html = re.sub(r'href="(?:\.\./)+expectations/([^"/]+\.html)"', rf'href="../{SUITES}/\1"', html)
+    html = html.replace("</head>", f'<link rel="icon" href="data:,">{STYLE}</head>', 1)
+    return re.sub(r"(<body\b[^>]*>)", lambda body: body.group(1) + BACK + banner, html, count=1)
+
+
+def write_page(path: Path, html: str) -> None:
+    """Written aside and renamed: a build that dies midway never leaves half a page that looks done."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(path)

@@ -1,0 +1,99 @@
+"""What the report site shows, read from the marts in one go: the pages are drawn from this alone,
+so `make report` rebuilds the site from the warehouse without touching a file or the lake."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from provincial_reports.warehouse import Warehouse
+
+BEIJING = timedelta(hours=8)
+# Every file with its deadline, from the marts only, so that a BI or auditor login can build the site.
+FILES = """
+SELECT s.*, d.due_at, s.received_at < d.due_at AS on_time
+FROM mart.submissions AS s
+LEFT JOIN (SELECT DISTINCT report_type, period, due_at FROM mart.completeness) AS d
+    ON d.report_type = s.report_type AND d.period = s.period
+ORDER BY s.province_code, s.received_at, s.source
+"""
+
+
+@dataclass(frozen=True)
+class SiteData:
+    as_of: datetime  # UTC, naive like the warehouse's timestamps
+    report_types: list[dict]
+    metrics: dict[str, list[dict]]  # by report type, in template order
+    provinces: list[dict]
+    completeness: list[dict]
+    totals: list[dict]
+    figures: list[dict]
+    flags: list[dict]
+    files: list[dict]
+    by_period: dict[tuple[str, str], dict[str, list[dict]]] = field(default_factory=dict)
+
+    def periods(self, report_type: str) -> list[str]:
+        return sorted({r["period"] for r in self.completeness if r["report_type"] == report_type})
+
+    def of(self, kind: str, report_type: str, period: str) -> list[dict]:
+        """The rows of one kind (completeness, totals, figures, flags, files) for one period page."""
+        return self.by_period.get((report_type, period), {}).get(kind, [])
+
+    def unplaced_files(self) -> list[dict]:
+        return [f for f in self.files if f["period"] is None]
+
+
+def read_site_data(warehouse: Warehouse, as_of: datetime) -> SiteData:
+    metrics: dict[str, list[dict]] = defaultdict(list)
+    for m in warehouse.query("SELECT * FROM mart.dim_metric ORDER BY report_type, position"):
+        metrics[m["report_type"]].append(m)
+    data = SiteData(
+        as_of=as_of,
+        report_types=warehouse.query("SELECT * FROM mart.dim_report_type ORDER BY report_type"),
+        metrics=dict(metrics),
+        provinces=warehouse.query("SELECT * FROM mart.dim_province ORDER BY province_code"),
+        completeness=warehouse.query("SELECT * FROM mart.completeness ORDER BY report_type, period, province_code"),
+        totals=warehouse.query("SELECT * FROM mart.national_totals ORDER BY report_type, period, metric_position"),
+        figures=warehouse.query("SELECT * FROM mart.province_figures ORDER BY report_type, period, metric, value DESC"),
+        flags=warehouse.query(
+            "SELECT * FROM mart.review_flags ORDER BY report_type, period, province_code, org_unit_code, metric, rule"
+        ),
+        files=warehouse.query(FILES),
+    )
+    _group_by_period(data)
+    return data
+
+
+def _group_by_period(data: SiteData) -> None:
+    """Rows keyed by (report type, period). A file that names no report type (unreadable) belongs
+    to every report type's page of its period, as it does in mart.completeness."""
+    kinds = {"completeness": data.completeness, "totals": data.totals, "figures": data.figures, "flags": data.flags}
+    for kind, rows in kinds.items():
+        for row in rows:
+            data.by_period.setdefault((row["report_type"], row["period"]), {}).setdefault(kind, []).append(row)
+    names = [rt["report_type"] for rt in data.report_types]
+    for row in data.files:
+        for report_type in [row["report_type"]] if row["report_type"] else names:
+            if row["period"] is not None:
+                data.by_period.setdefault((report_type, row["period"]), {}).setdefault("files", []).append(row)
+
+
+def beijing_time(moment: datetime | None) -> str:
+    """Warehouse timestamps are UTC; people in the provinces and ministries read Beijing time."""
+    return "—" if moment is None else f"{moment + BEIJING:%Y-%m-%d %H:%M}"
+
+
+def due_date(due_at: datetime | None) -> str:
+    """The due day as people say it: due_at is the first moment after it, in UTC."""
+    return "—" if due_at is None else f"{due_at + BEIJING - timedelta(seconds=1):%Y-%m-%d}"
+
+
+def figure_text(value: Decimal | float | None, value_type: str = "decimal") -> str:
+    """Thousands separated; money to the cent without trailing zeros; counts as whole numbers."""
+    if value is None:
+        return "—"
+    if value_type == "integer":
+        return f"{int(value):,}"
+    return f"{float(value):,.2f}".rstrip("0").rstrip(".")

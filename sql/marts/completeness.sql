@@ -1,0 +1,52 @@
+-- For each report type, period (any that a file arrived for) and province: what the province
+-- has sent. A file the pipeline could not read names no report type; it counts as an attempt
+-- for every report type of its province and period.
+WITH periods AS (
+    SELECT DISTINCT s.report_type, s.period, r.due_day
+    FROM staging.stg_submissions AS s
+    JOIN core.report_types AS r ON r.report_type = s.report_type
+    WHERE s.period IS NOT NULL
+),
+
+files AS (
+    SELECT
+        pe.report_type, pe.period, t.province_code,
+        count(*) AS files,
+        max(t.received_at) AS last_received_at
+    FROM periods AS pe
+    JOIN staging.int_submission_timeliness AS t
+        ON t.period = pe.period AND (t.report_type = pe.report_type OR t.report_type IS NULL)
+    GROUP BY pe.report_type, pe.period, t.province_code
+),
+
+in_force AS (
+    SELECT report_type, period, province_code, submission_id, received_at, on_time
+    FROM staging.int_submission_timeliness
+    WHERE status = 'accepted'
+)
+
+SELECT
+    pe.report_type,
+    pe.period,
+    p.province_code,
+    p.name_zh AS province_name_zh,
+    p.name_en AS province_name_en,
+    CASE
+        WHEN i.submission_id IS NOT NULL AND f.files > 1 THEN 'resubmitted'
+        WHEN i.submission_id IS NOT NULL THEN 'accepted'
+        WHEN f.files > 0 THEN 'rejected'
+        ELSE 'missing'
+    END AS status,
+    i.on_time,
+    CAST(pe.period || '-01' AS DATE) + INTERVAL '1 month' + pe.due_day * INTERVAL '1 day'
+    - INTERVAL '8 hours' AS due_at,
+    coalesce(f.files, 0) AS files,
+    i.submission_id,
+    i.received_at,
+    f.last_received_at
+FROM periods AS pe
+CROSS JOIN core.provinces AS p
+LEFT JOIN files AS f
+    ON f.report_type = pe.report_type AND f.period = pe.period AND f.province_code = p.province_code
+LEFT JOIN in_force AS i
+    ON i.report_type = pe.report_type AND i.period = pe.period AND i.province_code = p.province_code

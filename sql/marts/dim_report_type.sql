@@ -1,0 +1,1 @@
+SELECT report_type, title_zh, title_en, due_day FROM core.report_types
