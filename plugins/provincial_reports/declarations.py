@@ -53,6 +53,7 @@ class ReportType:
     columns: tuple[Column, ...]
     parts_sum_to_total: tuple[PartsSumToTotal, ...]
     cities_not_above_province: bool
+    streamed: bool = False  # beneficiary-level records, processed in batches by disbursements.py
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -94,6 +95,7 @@ def _report_type(doc: dict) -> ReportType:
             for r in rules.get("parts_sum_to_total", [])
         ),
         cities_not_above_province=bool(rules.get("cities_not_above_province", False)),
+        streamed=bool(doc.get("streamed", False)),
     )
 
 
@@ -106,3 +108,8 @@ def report_types() -> dict[str, ReportType]:
 @cache
 def provinces() -> dict[str, Province]:
     return {p["code"]: Province(**p) for p in _load_yaml("provinces.yaml")["provinces"]}
+
+
+def records_declaration(name: str) -> dict:
+    """The `records:` section of a streamed report type (categories, caps, reconciliation)."""
+    return _load_yaml(f"{name}.yaml")["records"]

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from provincial_reports.declarations import ReportType, provinces, report_types
+from provincial_reports.disbursements import load_records
 from provincial_reports.storage import Store
 from provincial_reports.warehouse import Warehouse, create_tables, create_views
 
@@ -40,7 +41,9 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
         new = [a for a in answers if a["submission_id"] not in known]
         for answer in new:
             _insert_ledger_row(warehouse, answer)
-            if answer["outcome"] == "accepted":
+            if answer["outcome"] == "accepted" and report_types()[answer["report_type"]].streamed:
+                load_records(warehouse, lake, answer)
+            elif answer["outcome"] == "accepted":
                 warehouse.insert_arrow("core.figures", _figures(lake, answer))
         create_views(warehouse)
     return len(new)
