@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from provincial_reports.declarations import provinces
-from provincial_reports.resident_id import check_character_sql
+from provincial_reports.resident_id import check_characters
 
 PERIOD = "2025-01"
 CATEGORIES = np.array(["hardship", "migrant", "new_forms", "frontline", "model"])
@@ -41,8 +40,7 @@ def province_table(prefix: str, rows: int) -> pa.Table:
     births = np.datetime64("1955-01-01") + ((i // UNITS) % BIRTH_DAYS).astype("timedelta64[D]")
     birth_text = pc.strftime(pa.array(births), "%Y%m%d")
     body = pc.binary_join_element_wise(units, birth_text, _digits(i // (UNITS * BIRTH_DAYS), 3), "")
-    body_table = pa.table({"body": body})  # noqa: F841 (read by the DuckDB query below)
-    ids = duckdb.sql(f"SELECT body || {check_character_sql('body')} AS id FROM body_table").arrow().read_all()["id"]
+    ids = pc.binary_join_element_wise(body, check_characters(pc.binary_join_element_wise(body, "0", "")), "")
     paid = np.datetime64(f"{PERIOD}-01") + (i % 31).astype("timedelta64[D]")
     return pa.table(
         {

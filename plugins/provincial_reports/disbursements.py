@@ -1,9 +1,10 @@
 """Beneficiary-level payment records (relief_disbursements): read, checked, pseudonymised, written
 as Parquet and loaded batch by batch, so that memory stays flat whatever the file's size.
 
-One DuckDB query, streaming over the file's Arrow batches, types every cell, computes each row's
-rule flags and replaces the identity number by its keyed pseudonym (with birth year and sex). Each
-result batch then goes through the Great Expectations suite and into a temporary Parquet file;
+Each Arrow batch of the file gets its identity numbers' keyed pseudonyms and check characters;
+one DuckDB query, streaming over those batches, types every cell, computes each row's rule flags
+and the birth year and sex, and drops the identity number. Each result batch then goes through
+the Great Expectations suite and into a temporary Parquet file;
 rules over the whole file (no duplicate payment, at least one row) run on that file at the end.
 The batch results are merged into one validation result per submission, and only an accepted
 file's Parquet reaches the lake: a bad row in the last batch rejects the file like one in the first.
@@ -21,9 +22,11 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -32,7 +35,7 @@ from provincial_reports.bulk_files import file_sha256, head_bytes, local_file, p
 from provincial_reports.convert import _folder, parquet_key, result_key
 from provincial_reports.declarations import ReportType, provinces, records_declaration
 from provincial_reports.land import Arrival, submission_id
-from provincial_reports.pseudonymise import hmac_parameters, hmac_sql, pseudonym_key
+from provincial_reports.pseudonymise import pseudonym_key, pseudonyms
 from provincial_reports.read import SOURCE_ROW, Unreadable
 from provincial_reports.read_batches import (
     BATCH_ROWS,
@@ -41,7 +44,7 @@ from provincial_reports.read_batches import (
     open_batches,
     streamed_type_of,
 )
-from provincial_reports.resident_id import PATTERN, birth_date_sql, check_character_sql, sex_sql
+from provincial_reports.resident_id import PATTERN, birth_date_sql, check_characters, sex_sql
 from provincial_reports.storage import Store
 from provincial_reports.validate import (
     MAX_LISTED,
@@ -52,7 +55,7 @@ from provincial_reports.validate import (
     _verdict,
     reject_unread,
 )
-from provincial_reports.warehouse import Warehouse
+from provincial_reports.warehouse import DuckDBWarehouse, Warehouse
 
 TABLE = "core.disbursements"
 LAKE_SCHEMA = pa.schema(
@@ -69,7 +72,7 @@ LAKE_SCHEMA = pa.schema(
         pa.field("paid_on", pa.date32()),
     ]
 )
-GX_COLUMNS = (SOURCE_ROW, "period", "org_unit_code", "beneficiary_category", "amount_yuan", "paid_on")
+GX_COLUMNS = (SOURCE_ROW, "period", "org_unit_code", "beneficiary_category", "amount_yuan")
 DUCKDB_MEMORY = "512MB"  # DuckDB spills to disk beyond this; the process stays well under 1.5 GB
 FORMATS_ONLY = (
     "beneficiary-level records are accepted as CSV (UTF-8 or GBK) or Parquet only "
@@ -87,7 +90,9 @@ WITH cleaned AS (
         nullif(upper(trim(beneficiary_id)), '') AS beneficiary_id,
         nullif(lower(trim(beneficiary_category)), '') AS category_text,
         nullif(replace(trim(amount_yuan), ',', ''), '') AS amount_text,
-        nullif(trim(paid_on), '') AS paid_on_text
+        nullif(trim(paid_on), '') AS paid_on_text,
+        expected_check,
+        beneficiary_pseudonym
     FROM incoming
 ),
 typed AS (
@@ -108,16 +113,21 @@ SELECT
     source_row,
     period,
     org_unit_code,
-    CASE WHEN beneficiary_id IS NOT NULL THEN {pseudonym} END AS beneficiary_pseudonym,
+    beneficiary_pseudonym,
     CASE WHEN id_well_formed THEN CAST(substr(beneficiary_id, 7, 4) AS SMALLINT) END AS birth_year,
     CASE WHEN id_well_formed THEN {sex} END AS sex,
     beneficiary_category,
     amount_yuan,
     paid_on,
     CAST(amount_yuan AS DOUBLE) AS amount_value,
+    period IS NULL AS period_missing,
+    org_unit_code IS NULL AS org_unit_code_missing,
     beneficiary_id IS NULL AS id_missing,
+    category_text IS NULL AS category_missing,
+    amount_text IS NULL AS amount_missing,
+    paid_on_text IS NULL AS paid_on_missing,
     beneficiary_id IS NOT NULL AND NOT id_well_formed AS id_malformed,
-    CASE WHEN id_well_formed THEN right(beneficiary_id, 1) <> {check_character} ELSE false END AS id_check_failed,
+    coalesce(right(beneficiary_id, 1) <> expected_check, false) AS id_check_failed,
     CASE WHEN id_well_formed THEN NOT coalesce({birth_date} BETWEEN period_end - to_years($max_age)
         AND period_end - to_years($min_age), false) ELSE false END AS birth_implausible,
     amount_text IS NOT NULL AND amount_yuan IS NULL AS amount_unreadable,
@@ -131,9 +141,7 @@ SELECT
 FROM typed
 """.format(
     pattern=PATTERN,
-    pseudonym=hmac_sql("beneficiary_id"),
     sex=sex_sql("beneficiary_id"),
-    check_character=check_character_sql("beneficiary_id"),
     birth_date=birth_date_sql("beneficiary_id"),
 )
 
@@ -163,8 +171,14 @@ class RowRule:
     shown: str | None = None  # the column whose value is quoted beside the row number
 
 
+REQUIRED = ("required: must not be empty", "必填项，不能为空")
 ROW_RULES = (
-    RowRule("id_missing", "not_null", "beneficiary_id", "required: must not be empty", "必填项，不能为空"),
+    RowRule("period_missing", "not_null", "period", *REQUIRED),
+    RowRule("org_unit_code_missing", "not_null", "org_unit_code", *REQUIRED),
+    RowRule("id_missing", "not_null", "beneficiary_id", *REQUIRED),
+    RowRule("category_missing", "not_null", "beneficiary_category", *REQUIRED),
+    RowRule("amount_missing", "not_null", "amount_yuan", *REQUIRED),
+    RowRule("paid_on_missing", "not_null", "paid_on", *REQUIRED),
     RowRule(
         "id_malformed",
         "id_number",
@@ -284,8 +298,9 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
     rt, declared = source.report_type, records_declaration(source.report_type.name)
     tallies = {rule.flag: Tally() for rule in ROW_RULES}
     gx_batches, rows, parameters = [], 0, _parameters(arrival, declared)
-    with _duckdb(output.parent) as con:
-        with pq.ParquetWriter(output, LAKE_SCHEMA, compression="zstd") as writer:
+    con = _duckdb()
+    try:
+        with pq.ParquetWriter(output, LAKE_SCHEMA, compression="snappy") as writer:
             for batch in _transformed(con, source, arrival, key, declared):
                 rows += batch.num_rows
                 gx_batches.append(_run_suite(rt, _gx_frame(batch), parameters))
@@ -297,6 +312,8 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
         if not gx_batches:  # no data row: the suite still answers, on an empty batch
             gx_batches.append(_run_suite(rt, _empty_frame(), parameters))
         duplicates = _duplicates(con, output)
+    finally:
+        con.unregister("incoming")
     merged = merge_batch_results(gx_batches)
     results = (
         merged["results"]
@@ -322,11 +339,29 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
     return Verdict(verdict.accepted, verdict.document, [mask_identity_numbers(f) for f in verdict.failures]), rows
 
 
-def _duckdb(spill: Path) -> duckdb.DuckDBPyConnection:
+@cache
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per worker process, spilling to a temporary folder beyond its limit."""
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    con.execute("SET temp_directory = ?", [str(spill / "spill")])
+    con.execute("SET temp_directory = ?", [tempfile.mkdtemp(prefix="records-spill-")])
     return con
+
+
+DERIVED = pa.schema([pa.field("expected_check", pa.string()), pa.field("beneficiary_pseudonym", pa.string())])
+
+
+def _with_derived(batches: Iterator[pa.RecordBatch], key: bytes) -> Iterator[pa.RecordBatch]:
+    """Each batch with the identity numbers' check characters and pseudonyms, which Arrow and
+    hashlib compute faster than SQL can."""
+    for batch in batches:
+        numbers = batch.column("beneficiary_id")
+        derived = [check_characters(numbers), pseudonyms(numbers, key)]
+        yield pa.RecordBatch.from_arrays([*batch.columns, *derived], schema=_with_schema(batch.schema))
+
+
+def _with_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([*schema, *DERIVED])
 
 
 def _transformed(
@@ -334,12 +369,12 @@ def _transformed(
 ) -> Iterator[pa.RecordBatch]:
     """The file's rows typed, flagged and pseudonymised, BATCH_ROWS at a time."""
     categories = declared["categories"]
-    con.register("incoming", pa.RecordBatchReader.from_batches(source.schema, source.batches))
+    derived = _with_derived(source.batches, key)
+    con.register("incoming", pa.RecordBatchReader.from_batches(_with_schema(source.schema), derived))
     try:
         relation = con.sql(
             TRANSFORM_SQL,
             params={
-                **hmac_parameters(key),
                 "period": arrival.period,
                 "submission_id": arrival.submission_id,
                 "codes": [c["code"] for c in categories],
@@ -355,17 +390,19 @@ def _transformed(
         ) from exc
 
 
-def _empty_frame():
-    return pa.table({c: pa.array([], pa.string()) for c in GX_COLUMNS}).to_pandas().astype(object)
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in GX_COLUMNS})
 
 
-def _gx_frame(batch: pa.RecordBatch):
-    """The columns the suite checks, with the dtypes GX handles best (text as object, numbers as float)."""
+def _gx_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """The columns the suite checks, with the dtypes GX handles best: text as object arrays (made
+    straight from Arrow, never through pandas' own string type), numbers as float."""
     names = [c if c != "amount_yuan" else "amount_value" for c in GX_COLUMNS]
-    frame = pa.table([batch.column(n) for n in names], names=list(GX_COLUMNS)).to_pandas()
-    for column in ("period", "org_unit_code", "beneficiary_category"):
-        frame[column] = frame[column].astype(object)
-    return frame
+    columns = {
+        column: batch.column(name).to_numpy(zero_copy_only=False)
+        for column, name in zip(GX_COLUMNS, names, strict=True)
+    }
+    return pd.DataFrame({c: pd.Series(v, dtype=object if v.dtype == object else None) for c, v in columns.items()})
 
 
 def _parameters(arrival: Arrival, declared: dict) -> dict:
@@ -475,9 +512,14 @@ def finish(
 
 
 def load_records(warehouse: Warehouse, lake: Store, answer: dict) -> None:
-    """An accepted file's rows into core.disbursements, one Parquet batch at a time."""
+    """An accepted file's rows into core.disbursements: DuckDB reads the Parquet itself (in
+    parallel, out of core); other engines take it one batch at a time."""
     _refresh_categories(warehouse, answer["report_type"])
+    columns = ", ".join(LAKE_SCHEMA.names)
     with local_file(lake, answer["parquet_location"]) as path:
+        if isinstance(warehouse, DuckDBWarehouse):
+            warehouse.execute(f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM read_parquet(?)", [str(path)])
+            return
         for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
             warehouse.insert_arrow(TABLE, pa.Table.from_batches([batch]))
 

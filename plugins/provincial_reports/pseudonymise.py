@@ -1,27 +1,25 @@
 """Identity numbers never leave the landing zone in clear: a keyed pseudonym replaces them.
 
-The pseudonym is HMAC-SHA256 under a secret key, cut to 128 bits (hex): the same person gets the
-same pseudonym in every file and period (so distinct beneficiaries and duplicate payments can
-still be counted), while nobody without the key can go back from pseudonym to person, not even
-by hashing all 10^17 possible numbers. The key comes from the environment
+The pseudonym is keyed BLAKE2b (128 bits, hex) of the trimmed, upper-cased number: the same person
+gets the same pseudonym in every file and period (so distinct beneficiaries and duplicate
+payments can still be counted), while nobody without the key can go back from pseudonym to
+person, not even by hashing all 10^17 possible numbers. The key comes from the environment
 (REPORTS_PSEUDONYM_KEY) or the Airflow connection `reports_pseudonym_key` (its password); with
 neither, processing personal data is refused. `make demo` sets a demo key of its own.
-
-The HMAC is computed inside DuckDB (SQL over Arrow batches, on all cores); `pseudonym()` is the
-same function in Python, for auditors looking a person up and for tests.
 """
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import os
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 KEY_ENV = "REPORTS_PSEUDONYM_KEY"
 KEY_CONNECTION = "reports_pseudonym_key"
 MIN_KEY_BYTES = 16
-PSEUDONYM_HEX = 32  # 128 bits
-SHA256_BLOCK = 64
+PSEUDONYM_BYTES = 16  # 128 bits
 
 
 class MissingPseudonymKey(RuntimeError):
@@ -53,17 +51,21 @@ def _key_from_airflow() -> str | None:
 
 
 def pseudonym(identity_number: str, key: bytes) -> str:
-    return hmac.new(key, identity_number.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_HEX]
+    """What an auditor holding the key computes to find one person's payments."""
+    clean = identity_number.strip().upper().encode()
+    return hashlib.blake2b(clean, key=_blake2b_key(key), digest_size=PSEUDONYM_BYTES).hexdigest()
 
 
-def hmac_parameters(key: bytes) -> dict[str, bytes]:
-    """The inner and outer padded keys of RFC 2104, the named parameters of `hmac_sql`."""
-    if len(key) > SHA256_BLOCK:
-        key = hashlib.sha256(key).digest()
-    key = key.ljust(SHA256_BLOCK, b"\0")
-    return {"hmac_inner": bytes(b ^ 0x36 for b in key), "hmac_outer": bytes(b ^ 0x5C for b in key)}
+def pseudonyms(numbers: pa.Array, key: bytes) -> pa.Array:
+    """`pseudonym` of every number in a batch (null stays null); BLAKE2b in C, one call per row."""
+    blake2b, key = hashlib.blake2b, _blake2b_key(key)
+    clean = pc.utf8_upper(pc.utf8_trim_whitespace(numbers)).to_pylist()
+    return pa.array(
+        [None if n is None else blake2b(n.encode(), key=key, digest_size=PSEUDONYM_BYTES).hexdigest() for n in clean],
+        pa.string(),
+    )
 
 
-def hmac_sql(column: str) -> str:
-    """`pseudonym()` of a text column as DuckDB SQL, bound with `hmac_parameters(key)`."""
-    return f"left(sha256($hmac_outer::BLOB || unhex(sha256($hmac_inner::BLOB || encode({column})))), {PSEUDONYM_HEX})"
+def _blake2b_key(key: bytes) -> bytes:
+    """BLAKE2b takes keys of up to 64 bytes; a longer secret is condensed to 64 first."""
+    return key if len(key) <= hashlib.blake2b.MAX_KEY_SIZE else hashlib.blake2b(key).digest()

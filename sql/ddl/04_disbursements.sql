@@ -11,8 +11,10 @@ CREATE TABLE IF NOT EXISTS core.disbursements (
     sex                    VARCHAR NOT NULL CHECK (sex IN ('male', 'female')),
     beneficiary_category   VARCHAR NOT NULL,
     amount_yuan            DECIMAL(14, 2) NOT NULL,
-    paid_on                DATE NOT NULL,
-    PRIMARY KEY (submission_id, source_row)
+    paid_on                DATE NOT NULL
+    -- No primary key: (submission_id, source_row) is unique by construction (one load per
+    -- submission, one row per source row), and an index over millions of rows costs more
+    -- time and memory than the whole load.
 );
 
 -- The declared beneficiary categories (declarations/relief_disbursements.yaml, `records:`) and
