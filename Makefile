@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 DEMO := $(CURDIR)/data/demo
 DAG := consolidate_provincial_reports
 
-.PHONY: demo run test lint clean
+.PHONY: demo run test lint clean bench
 
 $(VENV)/installed: requirements.txt constraints.txt
 	$(PYTHON_BASE) -m venv $(VENV)
@@ -29,6 +29,7 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/installed
 demo: export REPORTS_LANDING := $(DEMO)/landing
 demo: export REPORTS_LAKE := $(DEMO)/lake
 demo: export REPORTS_WAREHOUSE := duckdb:///$(DEMO)/warehouse.duckdb
+demo: export REPORTS_PSEUDONYM_KEY ?= demo-only-pseudonym-key-not-a-secret
 demo: $(VENV)/installed $(AIRFLOW_HOME)/airflow.db
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
@@ -51,6 +52,12 @@ run-dag:
 ## test: the whole suite (creates .venv first if needed)
 test: $(VENV)/installed
 	$(PY) -m pytest
+
+## bench: ROWS relief_disbursements rows (default 10 million, 31 provinces) through the pipeline,
+## against DuckDB's own CSV-to-Parquet floor and the naive pandas way; writes bench/results.json
+ROWS ?= 10000000
+bench: $(VENV)/installed
+	$(PY) bench/run.py --rows $(ROWS)
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
