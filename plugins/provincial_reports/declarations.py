@@ -110,6 +110,7 @@ def provinces() -> dict[str, Province]:
     return {p["code"]: Province(**p) for p in _load_yaml("provinces.yaml")["provinces"]}
 
 
+@cache
 def records_declaration(name: str) -> dict:
     """The `records:` section of a streamed report type (categories, caps, reconciliation)."""
     return _load_yaml(f"{name}.yaml")["records"]
