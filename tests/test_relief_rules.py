@@ -10,7 +10,7 @@ import pytest
 from relief_factory import KEY, record, records, relief_csv, relief_parquet
 
 from factory import upload
-from provincial_reports import disbursements, pipeline
+from provincial_reports import disbursements, pipeline, read_batches
 from provincial_reports.land import arrival_of
 from provincial_reports.pseudonymise import MissingPseudonymKey
 from provincial_reports.storage import StoredObject
@@ -216,3 +216,12 @@ def test_without_a_key_identity_numbers_are_not_processed(folders, monkeypatch):
     with pytest.raises(MissingPseudonymKey, match="refusing"):
         answer_for(folders, relief_csv(records(2)))
     assert not (folders / "lake").exists()
+
+
+@pytest.mark.parametrize("block_bytes", [4096, 8 * 1024 * 1024])  # in a later block, or in the first
+def test_bytes_that_are_not_text_deep_in_the_file_reject_it(folders, monkeypatch, block_bytes):
+    monkeypatch.setattr(read_batches, "CSV_BLOCK_BYTES", block_bytes)
+    data = relief_csv(records(3000)) + b"2025-01,360102,\xff\xfe\xfa,model,800.00,2025-01-02\n"
+    answer = answer_for(folders, data)
+    assert answer["outcome"] == "rejected"
+    assert any("read" in f and "invalid UTF8" in f for f in answer["failures"]), answer["failures"]

@@ -73,7 +73,7 @@ LAKE_SCHEMA = pa.schema(
     ]
 )
 GX_COLUMNS = (SOURCE_ROW, "period", "org_unit_code", "beneficiary_category", "amount_yuan")
-DUCKDB_MEMORY = "512MB"  # DuckDB spills to disk beyond this; the process stays well under 1.5 GB
+DUCKDB_MEMORY = "256MB"  # DuckDB spills to disk beyond this, in the worker and in the load
 FORMATS_ONLY = (
     "beneficiary-level records are accepted as CSV (UTF-8 or GBK) or Parquet only "
     "(发放明细只接受CSV（UTF-8或GBK编码）或Parquet文件)"
@@ -320,6 +320,12 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
         + [
             _columns_as_template(source),  # BatchSource carries the header fields of a ReadTable
             _check_result(
+                "readable_to_the_end",
+                "the whole file must be readable",
+                "整个文件应能完整读取",
+                [f"reading stopped: {mask_identity_numbers(source.read_error)}"] if source.read_error else [],
+            ),
+            _check_result(
                 "cell_count",
                 "every row must have as many cells as the header",
                 "每行单元格数应与表头一致",
@@ -384,7 +390,7 @@ def _transformed(
             },
         )
         yield from relation.to_arrow_reader(BATCH_ROWS)
-    except (duckdb.InvalidInputException, duckdb.ConversionException, pa.ArrowInvalid) as exc:
+    except duckdb.ConversionException as exc:
         raise Unreadable(
             f"the file cannot be read to its end: {mask_identity_numbers(str(exc))} (文件无法完整读取)"
         ) from exc
@@ -518,6 +524,7 @@ def load_records(warehouse: Warehouse, lake: Store, answer: dict) -> None:
     columns = ", ".join(LAKE_SCHEMA.names)
     with local_file(lake, answer["parquet_location"]) as path:
         if isinstance(warehouse, DuckDBWarehouse):
+            warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # a large insert goes to disk, not RAM
             warehouse.execute(f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM read_parquet(?)", [str(path)])
             return
         for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):

@@ -39,6 +39,7 @@ class BatchSource:
     missing_columns: list[str] = field(default_factory=list)
     duplicate_headers: list[str] = field(default_factory=list)
     bad_rows: list[str] = field(default_factory=list)  # filled while the batches are read
+    read_error: str | None = None  # set when a damaged stretch ended the batches early
 
     @property
     def schema(self) -> pa.Schema:
@@ -162,21 +163,33 @@ def _csv_source(path: Path, report_type: ReportType) -> BatchSource:
         source.bad_rows.append(f"{where} has {row.actual_columns} cells, the header {row.expected_columns}")
         return "skip"
 
-    reader = pacsv.open_csv(
-        path,
-        read_options=pacsv.ReadOptions(
-            skip_rows=header_at + 1, column_names=names, block_size=CSV_BLOCK_BYTES, encoding=_encoding(head)
-        ),
-        parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            include_columns=[names[p] for p in positions.values()],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
-    )
-    source.batches = _numbered(report_type, reader, positions, names, first_row=header_at + 2)
+    try:
+        reader = pacsv.open_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                skip_rows=header_at + 1, column_names=names, block_size=CSV_BLOCK_BYTES, encoding=_encoding(head)
+            ),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                include_columns=[names[p] for p in positions.values()],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:  # the first block is read on opening
+        raise Unreadable(f"the CSV cannot be read: {exc} (CSV文件无法读取)") from exc
+    source.batches = _stopping_at_damage(source, _numbered(report_type, reader, positions, names, header_at + 2))
     return source
+
+
+def _stopping_at_damage(source: BatchSource, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Bytes that are not text, or a column that cannot become text, end the stream; the reason
+    is kept in `source.read_error`, which rejects the file (the rows read so far are still checked)."""
+    try:
+        yield from batches
+    except (pa.ArrowException, UnicodeDecodeError) as exc:
+        source.read_error = str(exc)
 
 
 def _numbered(
@@ -205,7 +218,8 @@ def _parquet_source(path: Path, report_type: ReportType) -> BatchSource:
     source = BatchSource(report_type, iter(()))
     names = parquet.schema_arrow.names
     positions = _map_header(source, names)
-    source.batches = _parquet_batches(report_type, parquet, {d: names[p] for d, p in positions.items()})
+    columns = {d: names[p] for d, p in positions.items()}
+    source.batches = _stopping_at_damage(source, _parquet_batches(report_type, parquet, columns))
     return source
 
 
@@ -215,9 +229,6 @@ def _parquet_batches(
     """Numbers, dates and text alike become text here, typed again with every other format's."""
     next_row = 1
     for batch in parquet.iter_batches(batch_size=BATCH_ROWS, columns=list(columns.values())):
-        try:
-            values = {declared: batch.column(name) for declared, name in columns.items()}
-            yield _declared_batch(report_type, next_row, values, batch.num_rows)
-        except pa.ArrowNotImplementedError as exc:
-            raise Unreadable(f"a Parquet column cannot be read as text ({exc}) (Parquet列无法读取)") from exc
+        values = {declared: batch.column(name) for declared, name in columns.items()}
+        yield _declared_batch(report_type, next_row, values, batch.num_rows)
         next_row += batch.num_rows
