@@ -13,7 +13,7 @@ export PYTHONPATH := $(CURDIR)/plugins
 DEMO := $(CURDIR)/data/demo
 DAG := consolidate_provincial_reports
 
-.PHONY: demo run report test lint clean
+.PHONY: demo run report test lint clean bench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt
@@ -33,6 +33,7 @@ demo: export REPORTS_LANDING := $(DEMO)/landing
 demo: export REPORTS_LAKE := $(DEMO)/lake
 demo: export REPORTS_WAREHOUSE := duckdb:///$(DEMO)/warehouse.duckdb
 demo: export REPORTS_SITE := $(DEMO)/site
+demo: export REPORTS_PSEUDONYM_KEY ?= demo-only-pseudonym-key-not-a-secret
 demo: $(VENV)/installed $(AIRFLOW_HOME)/airflow.db
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
@@ -64,6 +65,12 @@ report: $(VENV)/installed
 ## test: the whole suite (creates .venv and installs Chromium first if needed)
 test: $(VENV)/installed /usr/bin/chromium
 	$(PY) -m pytest
+
+## bench: ROWS relief_disbursements rows (default 10 million, 31 provinces) through the pipeline,
+## against DuckDB's own CSV-to-Parquet floor and the naive pandas way; writes bench/results.json
+ROWS ?= 10000000
+bench: $(VENV)/installed
+	$(PY) bench/run.py --rows $(ROWS)
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .

@@ -54,6 +54,7 @@ class ReportType:
     parts_sum_to_total: tuple[PartsSumToTotal, ...]
     cities_not_above_province: bool
     due_day: int | None = None  # the day of the month after the period by which files are due
+    streamed: bool = False  # beneficiary-level records, processed in batches by disbursements.py
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -96,6 +97,7 @@ def _report_type(doc: dict) -> ReportType:
         ),
         cities_not_above_province=bool(rules.get("cities_not_above_province", False)),
         due_day=doc.get("due_day"),
+        streamed=bool(doc.get("streamed", False)),
     )
 
 
@@ -108,3 +110,9 @@ def report_types() -> dict[str, ReportType]:
 @cache
 def provinces() -> dict[str, Province]:
     return {p["code"]: Province(**p) for p in _load_yaml("provinces.yaml")["provinces"]}
+
+
+@cache
+def records_declaration(name: str) -> dict:
+    """The `records:` section of a streamed report type (categories, caps, reconciliation)."""
+    return _load_yaml(f"{name}.yaml")["records"]

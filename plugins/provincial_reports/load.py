@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from provincial_reports import failpoints
 from provincial_reports.declarations import ReportType, provinces, report_types
+from provincial_reports.disbursements import load_records
 from provincial_reports.storage import Store
 from provincial_reports.validation_results import validation_rows
 from provincial_reports.warehouse import Warehouse, create_tables, create_views
@@ -43,7 +44,9 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
         for number, answer in enumerate(new):
             _insert_ledger_row(warehouse, answer)
             warehouse.insert_arrow("ingest.validation_results", validation_rows(lake, answer))
-            if answer["outcome"] == "accepted":
+            if answer["outcome"] == "accepted" and report_types()[answer["report_type"]].streamed:
+                load_records(warehouse, lake, answer)
+            elif answer["outcome"] == "accepted":
                 warehouse.insert_arrow("core.figures", _figures(lake, answer))
             if number == 0:
                 failpoints.hit("mid_load")  # the first submission written, the others not yet

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+from provincial_reports import disbursements
 from provincial_reports.config import settings
 from provincial_reports.convert import write_to_lake
 from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, read_landed, sha256_of
@@ -37,11 +38,15 @@ def process(arrival: dict) -> dict:
     config = settings()
     landing, lake = open_store(config.landing), open_store(config.lake)
     found = Arrival(**arrival)
+    if disbursements.is_streamed_upload(landing, found):  # beneficiary-level records, in batches
+        return disbursements.process(landing, lake, found)
     raw = read_landed(landing, found)
     if sha256_of(raw) != found.sha256:  # replaced since listing: answer for the bytes we hold
         obj = StoredObject(found.source, len(raw), datetime.fromisoformat(found.received_at))
         found = arrival_of(obj, raw)
     verdict, table = judge(found, raw)
+    if table is not None and table.report_type.streamed:  # records as XLSX/JSON: never copied
+        return disbursements.finish(landing, lake, found, verdict, table.report_type, None, None)
     keys = write_to_lake(lake, found, raw, verdict, table)
     return {
         **found.to_dict(),
@@ -63,6 +68,8 @@ def judge(arrival: Arrival, raw: bytes) -> tuple[Verdict, ReadTable | None]:
         table = read_submission(raw, arrival.filename)
     except Unreadable as exc:
         return reject_unread(arrival, "readable", str(exc)), None
+    if table.report_type.streamed:
+        return reject_unread(arrival, "format", disbursements.FORMATS_ONLY), table
     return validate_submission(table, arrival), table
 
 

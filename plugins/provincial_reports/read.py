@@ -447,3 +447,23 @@ EXPECTED = {
     "code": "a 6-digit code (6位代码)",
     "text": "text (文本)",
 }
+
+
+# --- beneficiary-level record types (relief_disbursements) --------------------------------------
+# Such files are read in batches by read_batches.py; these converters only let an XLSX or JSON
+# copy of one be read far enough to be told which formats it may come in.
+
+
+def _as_date(raw: object) -> str:
+    if isinstance(raw, (datetime, date)):
+        return raw.strftime("%Y-%m-%d")
+    return unicodedata.normalize("NFKC", str(raw)).strip()
+
+
+CONVERTERS |= {"id_number": _as_text, "category": _as_text, "amount": _as_decimal, "date": _as_date}
+EXPECTED |= {
+    "id_number": "an 18-character resident identity number (18位公民身份号码)",
+    "category": "a beneficiary category (慰问对象类别)",
+    "amount": "an amount in yuan (金额，元)",
+    "date": "a date YYYY-MM-DD (YYYY-MM-DD格式的日期)",
+}

@@ -30,7 +30,7 @@ class Verdict:
 
 
 def validate_submission(table: ReadTable, arrival: Arrival) -> Verdict:
-    gx_results = _run_suite(table.report_type, table.frame, arrival)
+    gx_results = _run_suite(table.report_type, table.frame, suite_parameters(arrival))
     results = gx_results["results"] + _contract_checks(table)
     return _verdict(arrival, table.report_type, results, gx_results["meta"])
 
@@ -73,10 +73,10 @@ def suite_parameters(arrival: Arrival) -> dict:
     }
 
 
-def _run_suite(report_type: ReportType, frame: pd.DataFrame, arrival: Arrival) -> dict:
+def _run_suite(report_type: ReportType, frame: pd.DataFrame, parameters: dict) -> dict:
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
-        _suite(report_type), expectation_parameters=suite_parameters(arrival), result_format=RESULT_FORMAT
+        _suite(report_type), expectation_parameters=parameters, result_format=RESULT_FORMAT
     ).to_json_dict()
     broken = [r for r in result["results"] if r["exception_info"].get("raised_exception")]
     if broken:  # an expectation that crashed is our bug, not the province's fault

@@ -1,0 +1,232 @@
+"""`make bench`: relief_disbursements at scale, against the hardware floor and the naive way.
+
+Generates N rows across the 31 provinces (one CSV each, as uploaded), then measures, each in a
+fresh process so that peak memory is its own:
+
+- pipeline: the DAG's task bodies over those files (discover, process each file: read, validate
+  with the GX suite per batch, pseudonymise, Parquet to the lake; load into a DuckDB warehouse);
+- floor: DuckDB's own COPY (SELECT * FROM read_csv(...)) TO ... (FORMAT parquet) over the same files;
+- naive: per file, pandas read_csv, the same GX suite on the whole frame, to_parquet, insert.
+
+Times exclude starting Python and importing Great Expectations (paid once per worker process,
+reported as startup_seconds); peak memory includes everything. Prints and writes results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+DEMO_KEY = "bench-pseudonym-key-not-a-secret"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def csv_files(data: Path) -> list[Path]:
+    return sorted(data.glob("*/*/*.csv"))
+
+
+def measure_floor(data: Path, work: Path, workers: int) -> dict:
+    import duckdb
+
+    files = [str(p) for p in csv_files(data)]
+    started = time.perf_counter()
+    duckdb.execute(
+        "COPY (SELECT * FROM read_csv($files)) TO '" + str(work / "floor.parquet") + "' (FORMAT parquet)",
+        {"files": files},
+    )
+    return {"seconds": time.perf_counter() - started, "startup_seconds": 0.0}
+
+
+def start_worker() -> None:
+    """What an Airflow worker has done before its first task: imports, the GX context."""
+    from provincial_reports import validate
+
+    validate._batch_definition()
+
+
+def process_in_worker(arrival: dict) -> tuple[dict, float]:
+    from provincial_reports import pipeline
+
+    return pipeline.process(arrival), peak_rss_mb()
+
+
+def measure_pipeline(data: Path, work: Path, workers: int) -> dict:
+    """discover, then `process` for each file spread over `workers` processes (as Airflow maps the
+    task over its workers), then `load`: the DAG's own task bodies."""
+    os.environ.update(
+        {
+            "REPORTS_LANDING": str(data),
+            "REPORTS_LAKE": str(work / "lake"),
+            "REPORTS_WAREHOUSE": f"duckdb:///{work / 'warehouse.duckdb'}",
+            "REPORTS_PSEUDONYM_KEY": os.environ.get("REPORTS_PSEUDONYM_KEY", DEMO_KEY),
+        }
+    )
+    from multiprocessing import get_context
+
+    from provincial_reports import pipeline
+
+    started = time.perf_counter()
+    with get_context("spawn").Pool(workers, initializer=start_worker) as pool:
+        pool.map(abs, range(workers), chunksize=1)  # every worker started and warm before the clock runs
+        ready = time.perf_counter()
+        arrivals = pipeline.discover()
+        processed = pool.map(process_in_worker, arrivals, chunksize=1)
+    answers = [answer for answer, _ in processed]
+    pipeline.load(answers)
+    finished = time.perf_counter()
+    rejected = [a["source"] for a in answers if a["outcome"] != "accepted"]
+    if rejected:
+        raise SystemExit(f"the benchmark's files must all be accepted; rejected: {rejected}")
+    worker_peak = max(rss for _, rss in processed)
+    return {
+        "seconds": finished - ready,
+        "startup_seconds": ready - started,
+        "worker_peak_rss_mb": worker_peak,
+        "all_processes_peak_rss_mb": peak_rss_mb() + workers * worker_peak,
+    }
+
+
+def measure_naive(data: Path, work: Path, workers: int) -> dict:
+    """The straightforward way: each whole file in pandas, GX on it, to_parquet, insert."""
+    started = time.perf_counter()
+    import duckdb
+    import pandas as pd
+
+    from provincial_reports.declarations import records_declaration, report_types
+    from provincial_reports.validate import _batch_definition, _run_suite
+
+    report_type = report_types()["relief_disbursements"]
+    declared = records_declaration(report_type.name)
+    _batch_definition()
+    ready = time.perf_counter()
+    warehouse = duckdb.connect(str(work / "naive.duckdb"))
+    for n, path in enumerate(csv_files(data)):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        frame["amount_yuan"] = pd.to_numeric(frame["amount_yuan"], errors="coerce")
+        frame["source_row"] = range(2, len(frame) + 2)
+        for column in ("period", "org_unit_code", "beneficiary_category", "paid_on"):
+            frame[column] = frame[column].astype(object)
+        parameters = {
+            "period": ["2025-01"],
+            "records_unit_pattern": rf"^{path.parts[-3][:2]}\d{{4}}$",
+            "categories": [c["code"] for c in declared["categories"]],
+            "amount_cap_yuan": declared["amount_cap_yuan"],
+        }
+        if not _run_suite(report_type, frame, parameters)["success"]:
+            raise SystemExit(f"naive: {path} failed its suite")
+        frame.to_parquet(work / f"naive-{n}.parquet")
+        if n == 0:
+            warehouse.execute("CREATE TABLE disbursements AS SELECT * FROM frame LIMIT 0")
+        warehouse.execute("INSERT INTO disbursements SELECT * FROM frame")
+    warehouse.close()
+    return {"seconds": time.perf_counter() - ready, "startup_seconds": ready - started}
+
+
+MEASURES = {"floor": measure_floor, "pipeline": measure_pipeline, "naive": measure_naive}
+
+
+def run_measure(name: str, data: Path, workers: int) -> dict:
+    """One measurement in a fresh interpreter, so that its peak memory is its own."""
+    with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as work:
+        child = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--measure",
+                name,
+                "--data",
+                str(data),
+                "--work",
+                work,
+                "--workers",
+                str(workers),
+            ],
+            capture_output=True,
+            text=True,
+        )
+    if child.returncode:
+        raise SystemExit(f"{name} failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def ensure_data(data: Path, rows: int, province_count: int) -> None:
+    """Generated once per size; a different ROWS regenerates."""
+    marker = data.parent / f"{data.name}.json"  # beside, not in, the landing zone
+    wanted = {"rows": rows, "provinces": province_count}
+    if marker.exists() and json.loads(marker.read_text()) == wanted:
+        return
+    import shutil
+
+    from generate import generate
+
+    shutil.rmtree(data, ignore_errors=True)
+    generate(data, rows, province_count)
+    marker.write_text(json.dumps(wanted))
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {memory_gb:.0f} GB RAM, {platform.system()} {platform.release()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000_000)
+    parser.add_argument("--provinces", type=int, default=31)
+    parser.add_argument("--data", type=Path, default=BENCH / "data")
+    parser.add_argument("--out", type=Path, default=BENCH / "results.json")
+    parser.add_argument("--measure", choices=MEASURES)
+    parser.add_argument("--work", type=Path)
+    parser.add_argument("--workers", type=int, default=os.cpu_count(), help="pipeline worker processes")
+    args = parser.parse_args()
+    if args.measure:  # a child: one measurement, one JSON line
+        result = MEASURES[args.measure](args.data, args.work, args.workers)
+        print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}))
+        return
+    ensure_data(args.data, args.rows, args.provinces)
+    measured = {name: run_measure(name, args.data, args.workers) for name in ("floor", "pipeline", "naive")}
+    pipeline, floor, naive = measured["pipeline"], measured["floor"], measured["naive"]
+    results = {
+        "rows": args.rows,
+        "files": len(csv_files(args.data)),
+        "seconds": round(pipeline["seconds"], 2),
+        "floor_seconds": round(floor["seconds"], 2),
+        "naive_seconds": round(naive["seconds"], 2),
+        "peak_rss_mb": round(pipeline["all_processes_peak_rss_mb"]),
+        "worker_peak_rss_mb": round(pipeline["worker_peak_rss_mb"]),
+        "workers": args.workers,
+        "naive_peak_rss_mb": round(naive["peak_rss_mb"]),
+        "floor_peak_rss_mb": round(floor["peak_rss_mb"]),
+        "startup_seconds": round(pipeline["startup_seconds"], 2),
+        "times_floor": round(pipeline["seconds"] / floor["seconds"], 2),
+        "speedup_over_naive": round(naive["seconds"] / pipeline["seconds"], 2),
+        "rows_per_second": round(args.rows / pipeline["seconds"]),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "machine": machine(),
+    }
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,553 @@
+"""Beneficiary-level payment records (relief_disbursements): read, checked, pseudonymised, written
+as Parquet and loaded batch by batch, so that memory stays flat whatever the file's size.
+
+Each Arrow batch of the file gets its identity numbers' keyed pseudonyms and check characters;
+one DuckDB query, streaming over those batches, types every cell, computes each row's rule flags
+and the birth year and sex, and drops the identity number. Each result batch then goes through
+the Great Expectations suite and into a temporary Parquet file;
+rules over the whole file (no duplicate payment, at least one row) run on that file at the end.
+The batch results are merged into one validation result per submission, and only an accepted
+file's Parquet reaches the lake: a bad row in the last batch rejects the file like one in the first.
+
+Identity numbers are never written outside the landing zone: the raw file is not copied into the
+lake (its location in the landing zone is recorded instead), and any number quoted in an answer
+is masked.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from provincial_reports.bulk_files import file_sha256, head_bytes, local_file, put_file
+from provincial_reports.convert import _folder, parquet_key, result_key
+from provincial_reports.declarations import ReportType, provinces, records_declaration
+from provincial_reports.land import Arrival, submission_id
+from provincial_reports.pseudonymise import pseudonym_key, pseudonyms
+from provincial_reports.read import SOURCE_ROW, Unreadable
+from provincial_reports.read_batches import (
+    BATCH_ROWS,
+    HEAD_BYTES,
+    BatchSource,
+    open_batches,
+    streamed_type_of,
+)
+from provincial_reports.resident_id import PATTERN, birth_date_sql, check_characters, sex_sql
+from provincial_reports.storage import Store
+from provincial_reports.validate import (
+    MAX_LISTED,
+    Verdict,
+    _check_result,
+    _columns_as_template,
+    _run_suite,
+    _verdict,
+    reject_unread,
+)
+from provincial_reports.warehouse import DuckDBWarehouse, Warehouse
+
+TABLE = "core.disbursements"
+LAKE_SCHEMA = pa.schema(
+    [
+        pa.field("submission_id", pa.string(), nullable=False),
+        pa.field(SOURCE_ROW, pa.int64()),
+        pa.field("period", pa.string()),
+        pa.field("org_unit_code", pa.string()),
+        pa.field("beneficiary_pseudonym", pa.string()),
+        pa.field("birth_year", pa.int16()),
+        pa.field("sex", pa.string()),
+        pa.field("beneficiary_category", pa.string()),
+        pa.field("amount_yuan", pa.decimal128(14, 2)),
+        pa.field("paid_on", pa.date32()),
+    ]
+)
+GX_COLUMNS = (SOURCE_ROW, "period", "org_unit_code", "beneficiary_category", "amount_yuan")
+DUCKDB_MEMORY = "256MB"  # DuckDB spills to disk beyond this, in the worker and in the load
+FORMATS_ONLY = (
+    "beneficiary-level records are accepted as CSV (UTF-8 or GBK) or Parquet only "
+    "(发放明细只接受CSV（UTF-8或GBK编码）或Parquet文件)"
+)
+IDENTITY_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
+
+# Cells typed, rows flagged and identity numbers replaced, over the Arrow stream `incoming`.
+TRANSFORM_SQL = """
+WITH cleaned AS (
+    SELECT
+        source_row,
+        nullif(trim(period), '') AS period,
+        nullif(trim(org_unit_code), '') AS org_unit_code,
+        nullif(upper(trim(beneficiary_id)), '') AS beneficiary_id,
+        nullif(lower(trim(beneficiary_category)), '') AS category_text,
+        nullif(replace(trim(amount_yuan), ',', ''), '') AS amount_text,
+        nullif(trim(paid_on), '') AS paid_on_text,
+        expected_check,
+        beneficiary_pseudonym
+    FROM incoming
+),
+typed AS (
+    SELECT
+        *,
+        coalesce(list_extract($codes, list_position($labels, category_text)), category_text) AS beneficiary_category,
+        CASE WHEN regexp_full_match(amount_text, '[+-]?[0-9]+(\\.[0-9]{{1,2}})?')
+            THEN CAST(amount_text AS DECIMAL(14, 2)) END AS amount_yuan,
+        CAST(coalesce(try_strptime(paid_on_text, '%Y-%m-%d'), try_strptime(paid_on_text, '%Y/%m/%d')) AS DATE)
+            AS paid_on,
+        coalesce(regexp_full_match(beneficiary_id, '{pattern}'), false) AS id_well_formed,
+        CAST($period || '-01' AS DATE) AS period_start,
+        last_day(CAST($period || '-01' AS DATE)) AS period_end
+    FROM cleaned
+)
+SELECT
+    $submission_id AS submission_id,
+    source_row,
+    period,
+    org_unit_code,
+    beneficiary_pseudonym,
+    CASE WHEN id_well_formed THEN CAST(substr(beneficiary_id, 7, 4) AS SMALLINT) END AS birth_year,
+    CASE WHEN id_well_formed THEN {sex} END AS sex,
+    beneficiary_category,
+    amount_yuan,
+    paid_on,
+    CAST(amount_yuan AS DOUBLE) AS amount_value,
+    period IS NULL AS period_missing,
+    org_unit_code IS NULL AS org_unit_code_missing,
+    beneficiary_id IS NULL AS id_missing,
+    category_text IS NULL AS category_missing,
+    amount_text IS NULL AS amount_missing,
+    paid_on_text IS NULL AS paid_on_missing,
+    beneficiary_id IS NOT NULL AND NOT id_well_formed AS id_malformed,
+    coalesce(right(beneficiary_id, 1) <> expected_check, false) AS id_check_failed,
+    CASE WHEN id_well_formed THEN NOT coalesce({birth_date} BETWEEN period_end - to_years($max_age)
+        AND period_end - to_years($min_age), false) ELSE false END AS birth_implausible,
+    amount_text IS NOT NULL AND amount_yuan IS NULL AS amount_unreadable,
+    paid_on_text IS NOT NULL AND paid_on IS NULL AS paid_on_unreadable,
+    coalesce(paid_on NOT BETWEEN period_start AND period_end, false) AS paid_outside_period,
+    CASE WHEN length(beneficiary_id) > 10
+        THEN left(beneficiary_id, 6) || repeat('*', length(beneficiary_id) - 10) || right(beneficiary_id, 4)
+        ELSE repeat('*', length(beneficiary_id)) END AS shown_id,
+    amount_text,
+    paid_on_text
+FROM typed
+""".format(
+    pattern=PATTERN,
+    sex=sex_sql("beneficiary_id"),
+    birth_date=birth_date_sql("beneficiary_id"),
+)
+
+DUPLICATES_SQL = """
+SELECT count(*) OVER () AS groups, rows_
+FROM (
+    SELECT min(source_row) AS first_row, list(source_row ORDER BY source_row)[1:5] AS rows_
+    FROM read_parquet($path)
+    WHERE beneficiary_pseudonym IS NOT NULL AND paid_on IS NOT NULL AND amount_yuan IS NOT NULL
+    GROUP BY beneficiary_pseudonym, paid_on, amount_yuan
+    HAVING count(*) > 1
+)
+ORDER BY first_row
+LIMIT $listed
+"""
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule flagged row by row in TRANSFORM_SQL (`flag` true = broken), tallied over the file."""
+
+    flag: str
+    check: str
+    column: str
+    rule_en: str
+    rule_zh: str
+    shown: str | None = None  # the column whose value is quoted beside the row number
+
+
+REQUIRED = ("required: must not be empty", "必填项，不能为空")
+ROW_RULES = (
+    RowRule("period_missing", "not_null", "period", *REQUIRED),
+    RowRule("org_unit_code_missing", "not_null", "org_unit_code", *REQUIRED),
+    RowRule("id_missing", "not_null", "beneficiary_id", *REQUIRED),
+    RowRule("category_missing", "not_null", "beneficiary_category", *REQUIRED),
+    RowRule("amount_missing", "not_null", "amount_yuan", *REQUIRED),
+    RowRule("paid_on_missing", "not_null", "paid_on", *REQUIRED),
+    RowRule(
+        "id_malformed",
+        "id_number",
+        "beneficiary_id",
+        "must be an 18-character resident identity number: 17 digits, then a digit or X",
+        "应为18位公民身份号码：17位数字，末位为数字或X",
+        "shown_id",
+    ),
+    RowRule(
+        "id_check_failed",
+        "id_check_digit",
+        "beneficiary_id",
+        "the last character must be the check digit of the first 17 (GB 11643, ISO 7064 MOD 11-2)",
+        "末位校验码应与前17位相符（GB 11643，ISO 7064 MOD 11-2）",
+        "shown_id",
+    ),
+    RowRule(
+        "birth_implausible",
+        "id_birth_date",
+        "beneficiary_id",
+        "digits 7-14 must be a real birth date, the beneficiary {min_age} to {max_age} years old in the period",
+        "第7至14位应为真实的出生日期，且报告期内年龄在{min_age}至{max_age}岁之间",
+        "shown_id",
+    ),
+    RowRule(
+        "amount_unreadable",
+        "cell_type",
+        "amount_yuan",
+        "must be an amount in yuan with at most 2 decimals",
+        "应为金额（元），最多两位小数",
+        "amount_text",
+    ),
+    RowRule(
+        "paid_on_unreadable",
+        "cell_type",
+        "paid_on",
+        "must be a date YYYY-MM-DD",
+        "应为YYYY-MM-DD格式的日期",
+        "paid_on_text",
+    ),
+    RowRule(
+        "paid_outside_period",
+        "paid_in_period",
+        "paid_on",
+        "must be a date inside the reporting period",
+        "应为报告期内的日期",
+        "paid_on_text",
+    ),
+)
+
+
+@dataclass
+class Tally:
+    """How many rows broke a rule, and the first few of them."""
+
+    count: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def add(self, batch: pa.RecordBatch, rule: RowRule) -> None:
+        flags = batch.column(rule.flag)
+        broken = pc.sum(flags).as_py() or 0
+        if not broken:
+            return
+        self.count += broken
+        wanted = MAX_LISTED - len(self.examples)
+        if wanted > 0:
+            rows = batch.filter(flags).slice(0, wanted)
+            numbers = rows.column(SOURCE_ROW).to_pylist()
+            values = rows.column(rule.shown).to_pylist() if rule.shown else [None] * len(numbers)
+            self.examples += [
+                f"row {n}" + ("" if v is None else f": {v!r}") for n, v in zip(numbers, values, strict=True)
+            ]
+
+    def findings(self) -> list[str]:
+        more = self.count - len(self.examples)
+        return self.examples + ([f"{self.count} rows in all (共{self.count}行)"] if more > 0 else [])
+
+
+# --- the DAG's process step for these files -------------------------------------------------------
+
+
+def is_streamed_upload(landing: Store, arrival: Arrival) -> bool:
+    return streamed_type_of(arrival.filename, head_bytes(landing, arrival.source, HEAD_BYTES)) is not None
+
+
+def process(landing: Store, lake: Store, arrival: Arrival) -> dict:
+    """The answer for one records file, as pipeline.process gives it for any other file."""
+    key = pseudonym_key()  # refused before anything is read
+    with local_file(landing, arrival.source) as path, tempfile.TemporaryDirectory(prefix="records-") as work:
+        arrival = _as_held(arrival, path)
+        report_type = streamed_type_of(arrival.filename, head_bytes(landing, arrival.source, HEAD_BYTES))
+        output = Path(work) / "records.parquet"
+        verdict, rows = judge(arrival, path, report_type, key, output)
+        return finish(landing, lake, arrival, verdict, report_type, rows, output if verdict.accepted else None)
+
+
+def _as_held(arrival: Arrival, path: Path) -> Arrival:
+    """Replaced since listing: the answer is for the bytes we hold."""
+    sha = file_sha256(path)
+    if sha == arrival.sha256:
+        return arrival
+    return replace(arrival, sha256=sha, size=path.stat().st_size, submission_id=submission_id(arrival.source, sha))
+
+
+def judge(arrival: Arrival, path: Path, report_type: ReportType, key: bytes, output: Path) -> tuple[Verdict, int]:
+    """The verdict on the file and how many data rows it has; `output` holds its Parquet if accepted."""
+    if arrival.path_problem:
+        return reject_unread(arrival, "path", arrival.path_problem), 0
+    try:
+        source = open_batches(path, arrival.filename, report_type)
+        return _validated(source, arrival, key, output)
+    except Unreadable as exc:
+        return reject_unread(arrival, "readable", str(exc)), 0
+
+
+def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) -> tuple[Verdict, int]:
+    rt, declared = source.report_type, records_declaration(source.report_type.name)
+    tallies = {rule.flag: Tally() for rule in ROW_RULES}
+    merged, rows, parameters = None, 0, _parameters(arrival, declared)
+    con = _duckdb()
+    try:
+        with pq.ParquetWriter(output, LAKE_SCHEMA, compression="snappy") as writer:
+            for batch in _transformed(con, source, arrival, key, declared):
+                rows += batch.num_rows
+                merged = merge_batch_result(merged, _run_suite(rt, _gx_frame(batch), parameters))
+                for rule in ROW_RULES:
+                    tallies[rule.flag].add(batch, rule)
+                writer.write_batch(
+                    pa.RecordBatch.from_arrays([batch.column(f.name) for f in LAKE_SCHEMA], schema=LAKE_SCHEMA)
+                )
+        if merged is None:  # no data row: the suite still answers, on an empty batch
+            merged = merge_batch_result(None, _run_suite(rt, _empty_frame(), parameters))
+        duplicates = _duplicates(con, output)
+    finally:
+        con.unregister("incoming")
+    results = (
+        merged["results"]
+        + [
+            _columns_as_template(source),  # BatchSource carries the header fields of a ReadTable
+            _check_result(
+                "readable_to_the_end",
+                "the whole file must be readable",
+                "整个文件应能完整读取",
+                [f"reading stopped: {mask_identity_numbers(source.read_error)}"] if source.read_error else [],
+            ),
+            _check_result(
+                "cell_count",
+                "every row must have as many cells as the header",
+                "每行单元格数应与表头一致",
+                source.bad_rows[:MAX_LISTED],
+            ),
+            _check_result(
+                "rows_present",
+                "the file must contain at least one data row",
+                "文件中至少应有一行数据",
+                [] if rows else ["no data rows (没有数据行)"],
+            ),
+            *[_row_rule_result(rule, tallies[rule.flag], declared) for rule in ROW_RULES],
+            duplicates,
+        ]
+    )
+    verdict = _verdict(arrival, rt, results, merged["meta"])
+    return Verdict(verdict.accepted, verdict.document, [mask_identity_numbers(f) for f in verdict.failures]), rows
+
+
+@cache
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per worker process, spilling to a temporary folder beyond its limit."""
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET temp_directory = ?", [tempfile.mkdtemp(prefix="records-spill-")])
+    return con
+
+
+DERIVED = pa.schema([pa.field("expected_check", pa.string()), pa.field("beneficiary_pseudonym", pa.string())])
+
+
+def _with_derived(batches: Iterator[pa.RecordBatch], key: bytes) -> Iterator[pa.RecordBatch]:
+    """Each batch with the identity numbers' check characters and pseudonyms, which Arrow and
+    hashlib compute faster than SQL can."""
+    for batch in batches:
+        numbers = batch.column("beneficiary_id")
+        derived = [check_characters(numbers), pseudonyms(numbers, key)]
+        yield pa.RecordBatch.from_arrays([*batch.columns, *derived], schema=_with_schema(batch.schema))
+
+
+def _with_schema(schema: pa.Schema) -> pa.Schema:
+    return pa.schema([*schema, *DERIVED])
+
+
+def _transformed(
+    con: duckdb.DuckDBPyConnection, source: BatchSource, arrival: Arrival, key: bytes, declared: dict
+) -> Iterator[pa.RecordBatch]:
+    """The file's rows typed, flagged and pseudonymised, BATCH_ROWS at a time."""
+    categories = declared["categories"]
+    derived = _with_derived(source.batches, key)
+    con.register("incoming", pa.RecordBatchReader.from_batches(_with_schema(source.schema), derived))
+    try:
+        relation = con.sql(
+            TRANSFORM_SQL,
+            params={
+                "period": arrival.period,
+                "submission_id": arrival.submission_id,
+                "codes": [c["code"] for c in categories],
+                "labels": [c["label_zh"] for c in categories],
+                "min_age": declared["min_age"],
+                "max_age": declared["max_age"],
+            },
+        )
+        yield from relation.to_arrow_reader(BATCH_ROWS)
+    except duckdb.ConversionException as exc:
+        raise Unreadable(
+            f"the file cannot be read to its end: {mask_identity_numbers(str(exc))} (文件无法完整读取)"
+        ) from exc
+
+
+def _empty_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series([], dtype=object) for c in GX_COLUMNS})
+
+
+def _gx_frame(batch: pa.RecordBatch) -> pd.DataFrame:
+    """The columns the suite checks, with the dtypes GX handles best: text as object arrays (made
+    straight from Arrow, never through pandas' own string type), numbers as float."""
+    names = [c if c != "amount_yuan" else "amount_value" for c in GX_COLUMNS]
+    columns = {
+        column: batch.column(name).to_numpy(zero_copy_only=False)
+        for column, name in zip(GX_COLUMNS, names, strict=True)
+    }
+    return pd.DataFrame({c: pd.Series(v, dtype=object if v.dtype == object else None) for c, v in columns.items()})
+
+
+def _parameters(arrival: Arrival, declared: dict) -> dict:
+    prefix = provinces()[arrival.province_code].prefix
+    return {
+        "period": [arrival.period],
+        "records_unit_pattern": rf"^{prefix}\d{{4}}$",
+        "categories": [c["code"] for c in declared["categories"]],
+        "amount_cap_yuan": declared["amount_cap_yuan"],
+    }
+
+
+def _row_rule_result(rule: RowRule, tally: Tally, declared: dict) -> dict:
+    result = _check_result(
+        rule.check, rule.rule_en.format(**declared), rule.rule_zh.format(**declared), tally.findings(), rule.column
+    )
+    result["result"]["unexpected_count"] = tally.count
+    return result
+
+
+def _duplicates(con: duckdb.DuckDBPyConnection, output: Path) -> dict:
+    found = con.execute(DUPLICATES_SQL, {"path": str(output), "listed": MAX_LISTED}).fetchall()
+    findings = [f"rows {', '.join(map(str, rows))}" for _, rows in found]
+    if found and found[0][0] > len(found):
+        findings.append(f"{found[0][0]} repeated payments in all (共{found[0][0]}组)")
+    result = _check_result(
+        "no_duplicate_payment",
+        "the same beneficiary may not be paid the same amount on the same day twice",
+        "同一对象同一天同一金额不得重复发放",
+        findings,
+    )
+    result["result"]["unexpected_count"] = found[0][0] if found else 0
+    return result
+
+
+# --- merging the batches' results -----------------------------------------------------------------
+
+SUMMED = ("element_count", "unexpected_count", "missing_count")
+LISTED = (
+    "partial_unexpected_list",
+    "partial_unexpected_index_list",
+    "partial_unexpected_counts",
+    "unexpected_list",
+    "unexpected_index_list",
+)
+
+
+def merge_batch_result(merged: dict | None, batch: dict) -> dict:
+    """The file's GX result so far with one more batch's: an expectation succeeds if it did in
+    every batch, counts add up, and only the file's first MAX_LISTED rows and values are kept, so
+    the result stays small however many batches and broken rows there are."""
+    if merged is None:
+        merged = {**batch, "results": [{**r, "result": {}} for r in batch["results"]], "meta": {**batch["meta"]}}
+        merged["meta"]["batches"] = 0
+    for total, part in zip(merged["results"], batch["results"], strict=True):
+        total["success"] = total.get("success", True) and part["success"]
+        found, new = total["result"], part["result"]
+        for name in SUMMED:
+            if name in new:
+                found[name] = found.get(name, 0) + (new[name] or 0)
+        for name in LISTED:
+            if name in new:
+                found[name] = (found.get(name, []) + (new[name] or []))[:MAX_LISTED]
+        if found.get("element_count"):
+            found["unexpected_percent"] = 100.0 * found.get("unexpected_count", 0) / found["element_count"]
+    merged["success"] = all(r["success"] for r in merged["results"])
+    merged["meta"]["batches"] += 1
+    return merged
+
+
+# --- the answer, the lake, the warehouse ------------------------------------------------------------
+
+
+def mask_identity_numbers(text: str) -> str:
+    """Any identity number quoted in an answer keeps its region and last four characters only."""
+    return IDENTITY_NUMBER.sub(r"\1********\2", text)
+
+
+def finish(
+    landing: Store,
+    lake: Store,
+    arrival: Arrival,
+    verdict: Verdict,
+    report_type: ReportType | None,
+    rows: int | None,
+    parquet: Path | None,
+) -> dict:
+    """Result document to the lake (and quarantine), Parquet last; the raw file stays in the landing zone."""
+    document = mask_identity_numbers(json.dumps(verdict.document, ensure_ascii=False, indent=1, default=str)).encode()
+    lake.write(result_key(arrival), document)
+    location = None
+    if parquet is not None:
+        location = parquet_key(report_type.name, arrival)
+        put_file(lake, location, parquet)
+    else:
+        lake.write(f"quarantine/{_folder(arrival)}/{arrival.submission_id}/validation.json", document)
+    return {
+        **arrival.to_dict(),
+        "outcome": "accepted" if verdict.accepted else "rejected",
+        "failures": verdict.failures,
+        "report_type": report_type.name if report_type else None,
+        "rows_read": rows,
+        "processed_at": datetime.now(UTC).isoformat(),
+        "raw_location": landing.location(arrival.source),
+        "result_location": result_key(arrival),
+        "parquet_location": location,
+    }
+
+
+def load_records(warehouse: Warehouse, lake: Store, answer: dict) -> None:
+    """An accepted file's rows into core.disbursements: DuckDB reads the Parquet itself (in
+    parallel, out of core); other engines take it one batch at a time."""
+    _refresh_categories(warehouse, answer["report_type"])
+    columns = ", ".join(LAKE_SCHEMA.names)
+    with local_file(lake, answer["parquet_location"]) as path:
+        if isinstance(warehouse, DuckDBWarehouse):
+            warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # a large insert goes to disk, not RAM
+            warehouse.execute(f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM read_parquet(?)", [str(path)])
+            return
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+            warehouse.insert_arrow(TABLE, pa.Table.from_batches([batch]))
+
+
+def _refresh_categories(warehouse: Warehouse, report_type: str) -> None:
+    declared = records_declaration(report_type)
+    warehouse.execute("DELETE FROM core.beneficiary_categories WHERE report_type = ?", [report_type])
+    warehouse.insert_arrow(
+        "core.beneficiary_categories",
+        pa.Table.from_pylist(
+            [
+                {
+                    "report_type": report_type,
+                    "category": c["code"],
+                    "label_zh": c["label_zh"],
+                    "summary_report_type": declared["reconcile_with"],
+                    "summary_metric": c["summary_metric"],
+                    "funds_metric": declared["funds_metric"],
+                    "count_tolerance": declared["count_tolerance"],
+                }
+                for c in declared["categories"]
+            ]
+        ),
+    )

@@ -1,0 +1,71 @@
+"""Identity numbers never leave the landing zone in clear: a keyed pseudonym replaces them.
+
+The pseudonym is keyed BLAKE2b (128 bits, hex) of the trimmed, upper-cased number: the same person
+gets the same pseudonym in every file and period (so distinct beneficiaries and duplicate
+payments can still be counted), while nobody without the key can go back from pseudonym to
+person, not even by hashing all 10^17 possible numbers. The key comes from the environment
+(REPORTS_PSEUDONYM_KEY) or the Airflow connection `reports_pseudonym_key` (its password); with
+neither, processing personal data is refused. `make demo` sets a demo key of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+KEY_ENV = "REPORTS_PSEUDONYM_KEY"
+KEY_CONNECTION = "reports_pseudonym_key"
+MIN_KEY_BYTES = 16
+PSEUDONYM_BYTES = 16  # 128 bits
+
+
+class MissingPseudonymKey(RuntimeError):
+    """No usable key: personal data must not be processed (a deployment error, not the province's)."""
+
+
+def pseudonym_key() -> bytes:
+    key = os.environ.get(KEY_ENV) or _key_from_airflow()
+    if not key:
+        raise MissingPseudonymKey(
+            f"refusing to process identity numbers: no pseudonymisation key in {KEY_ENV} "
+            f"or in the Airflow connection '{KEY_CONNECTION}'"
+        )
+    if len(key.encode()) < MIN_KEY_BYTES:
+        raise MissingPseudonymKey(f"refusing a pseudonymisation key shorter than {MIN_KEY_BYTES} bytes")
+    return key.encode()
+
+
+def _key_from_airflow() -> str | None:
+    try:
+        from airflow.sdk import BaseHook
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:
+        return None
+    try:
+        return BaseHook.get_connection(KEY_CONNECTION).password
+    except AirflowNotFoundException:
+        return None
+
+
+def pseudonym(identity_number: str, key: bytes) -> str:
+    """What an auditor holding the key computes to find one person's payments."""
+    clean = identity_number.strip().upper().encode()
+    return hashlib.blake2b(clean, key=_blake2b_key(key), digest_size=PSEUDONYM_BYTES).hexdigest()
+
+
+def pseudonyms(numbers: pa.Array, key: bytes) -> pa.Array:
+    """`pseudonym` of every number in a batch (null stays null); BLAKE2b in C, one call per row."""
+    blake2b, key = hashlib.blake2b, _blake2b_key(key)
+    clean = pc.utf8_upper(pc.utf8_trim_whitespace(numbers)).to_pylist()
+    return pa.array(
+        [None if n is None else blake2b(n.encode(), key=key, digest_size=PSEUDONYM_BYTES).hexdigest() for n in clean],
+        pa.string(),
+    )
+
+
+def _blake2b_key(key: bytes) -> bytes:
+    """BLAKE2b takes keys of up to 64 bytes; a longer secret is condensed to 64 first."""
+    return key if len(key) <= hashlib.blake2b.MAX_KEY_SIZE else hashlib.blake2b(key).digest()

@@ -1,0 +1,227 @@
+"""relief_disbursements: every rule with a failing example, the formats, and batch validation."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from relief_factory import KEY, record, records, relief_csv, relief_parquet
+
+from factory import upload
+from provincial_reports import disbursements, pipeline, read_batches
+from provincial_reports.land import arrival_of
+from provincial_reports.pseudonymise import MissingPseudonymKey
+from provincial_reports.storage import StoredObject
+
+SOURCE = "360000/2025-01/relief.csv"
+
+
+@pytest.fixture
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A landing zone and lake of the test's own; these tests need no warehouse."""
+    (tmp_path / "landing").mkdir()
+    monkeypatch.setenv("REPORTS_LANDING", str(tmp_path / "landing"))
+    monkeypatch.setenv("REPORTS_LAKE", str(tmp_path / "lake"))
+    monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", KEY)
+    return tmp_path
+
+
+def answer_for(root: Path, data: bytes, source: str = SOURCE) -> dict:
+    path = upload(root / "landing", source, data)
+    arrival = arrival_of(StoredObject(source, len(data), datetime.fromtimestamp(path.stat().st_mtime, UTC)), data)
+    return pipeline.process(arrival.to_dict())
+
+
+def failures_of(root: Path, rows: list[dict]) -> list[str]:
+    answer = answer_for(root, relief_csv(rows))
+    assert answer["outcome"] == "rejected"
+    return answer["failures"]
+
+
+def test_a_valid_file_is_accepted_with_its_rows(folders):
+    answer = answer_for(folders, relief_csv(records(7)))
+    assert answer["outcome"] == "accepted", answer["failures"]
+    assert answer["report_type"] == "relief_disbursements"
+    assert answer["rows_read"] == 7
+    assert (folders / "lake" / answer["parquet_location"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"beneficiary_id": "36010219800101001"}, "18-character resident identity number"),
+        ({"beneficiary_id": "3601021980010100110"}, "18-character resident identity number"),
+        ({"beneficiary_id": None}, "公民身份号码 (beneficiary_id): required"),
+        ({"beneficiary_category": "retired"}, "must be one of hardship"),
+        ({"amount_yuan": "0"}, "must be above 0"),
+        ({"amount_yuan": "-50"}, "must be above 0"),
+        ({"amount_yuan": "10000.01"}, "at most the declared cap"),
+        ({"amount_yuan": "abc"}, "amount in yuan with at most 2 decimals"),
+        ({"amount_yuan": "12.345"}, "amount in yuan with at most 2 decimals"),
+        ({"paid_on": "2025-02-01"}, "inside the reporting period"),
+        ({"paid_on": "2024-12-31"}, "inside the reporting period"),
+        ({"paid_on": "31/01/2025"}, "must be a date YYYY-MM-DD"),
+        ({"period": "2025-02"}, "reporting period of the upload folder"),
+        ({"org_unit_code": "320102"}, "this province or of one of its cities or counties"),
+        ({"org_unit_code": None}, "发放单位代码 (org_unit_code): required"),
+    ],
+)
+def test_each_cell_rule_rejects_with_the_row(folders, change, expected):
+    rows = records(4)
+    rows[2] = record(2, **change)
+    failures = failures_of(folders, rows)
+    assert any(expected in f for f in failures), failures
+    assert any("row 4" in f for f in failures), failures  # the header is row 1
+
+
+def test_a_wrong_check_digit_is_named_and_masked(folders):
+    rows = records(3)
+    good = rows[1]["beneficiary_id"]
+    wrong = good[:17] + ("0" if good[17] != "0" else "1")
+    rows[1]["beneficiary_id"] = wrong
+    failures = failures_of(folders, rows)
+    assert any("check digit" in f and "MOD 11-2" in f and "row 3" in f for f in failures), failures
+    assert wrong not in json.dumps(failures)
+    assert any(f"{wrong[:6]}********{wrong[-4:]}" in f for f in failures), failures
+
+
+def test_a_lower_case_x_check_character_is_accepted(folders):
+    n = next(n for n in range(200) if record(n)["beneficiary_id"].endswith("X"))
+    rows = [record(n, beneficiary_id=record(n)["beneficiary_id"].lower())]
+    assert answer_for(folders, relief_csv(rows))["outcome"] == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("born", "why"),
+    [("19800230", "not a real date"), ("20150101", "too young"), ("18900101", "too old")],
+)
+def test_an_implausible_birth_date_rejects(folders, born, why):
+    from relief_factory import identity_number
+
+    rows = records(3)
+    rows[0]["beneficiary_id"] = identity_number(0, born=born)
+    failures = failures_of(folders, rows)
+    assert any("real birth date" in f and "row 2" in f for f in failures), (why, failures)
+
+
+def test_the_same_payment_twice_is_a_duplicate(folders):
+    rows = records(4)
+    rows.append(dict(rows[1]))
+    failures = failures_of(folders, rows)
+    assert any("same amount on the same day twice" in f and "rows 3, 6" in f for f in failures), failures
+
+
+def test_same_person_paid_on_two_days_is_not_a_duplicate(folders):
+    rows = records(3)
+    rows.append({**rows[0], "paid_on": "2025-01-20"})
+    assert answer_for(folders, relief_csv(rows))["outcome"] == "accepted"
+
+
+def test_a_header_only_file_has_no_rows(folders):
+    failures = failures_of(folders, [])
+    assert any("at least one data row" in f for f in failures), failures
+
+
+def test_a_missing_column_and_a_short_row_are_named(folders):
+    data = relief_csv(records(3)).replace("发放日期".encode(), "备注".encode())
+    data += b"2025-01,360102\n"
+    answer = answer_for(folders, data)
+    text = "\n".join(answer["failures"])
+    assert "missing column 发放日期 (paid_on)" in text
+    assert "unrecognised column '备注'" in text
+    assert "has 2 cells, the header 6" in text
+
+
+def test_chinese_category_labels_are_read_as_codes(folders):
+    rows = [record(0, beneficiary_category="农民工"), record(1, beneficiary_category=" Model ")]
+    assert answer_for(folders, relief_csv(rows))["outcome"] == "accepted"
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_gbk_and_bom_csv_are_read(folders, encoding):
+    answer = answer_for(folders, relief_csv(records(4), encoding=encoding))
+    assert answer["outcome"] == "accepted", answer["failures"]
+
+
+def test_a_parquet_upload_is_read_and_checked(folders):
+    good = answer_for(folders, relief_parquet(records(4)), "360000/2025-01/relief.parquet")
+    assert good["outcome"] == "accepted", good["failures"]
+    rows = records(4)
+    rows[3]["amount_yuan"] = "20000"
+    bad = answer_for(folders, relief_parquet(rows), "360000/2025-01/relief-2.parquet")
+    assert bad["outcome"] == "rejected"
+    assert any("at most the declared cap" in f and "row 4" in f for f in bad["failures"]), bad["failures"]
+
+
+def test_a_damaged_parquet_file_is_answered(folders):
+    answer = answer_for(folders, b"PAR1 this is not parquet", "360000/2025-01/broken.parquet")
+    assert answer["outcome"] == "rejected"
+    assert any("not a readable Parquet file" in f for f in answer["failures"]), answer["failures"]
+
+
+def test_records_sent_as_xlsx_are_refused_and_not_copied(folders):
+    import openpyxl
+    from relief_factory import RELIEF
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append([c.label_zh for c in RELIEF.columns])
+    row = record(0)
+    sheet.append([row[c.name] for c in RELIEF.columns])
+    path = folders / "book.xlsx"
+    workbook.save(path)
+    answer = answer_for(folders, path.read_bytes(), "360000/2025-01/relief.xlsx")
+    assert answer["outcome"] == "rejected"
+    assert any("CSV (UTF-8 or GBK) or Parquet only" in f for f in answer["failures"]), answer["failures"]
+    assert not [p for p in (folders / "lake").rglob("*.xlsx")]
+
+
+def test_a_bad_row_in_the_last_batch_rejects_the_file(folders, monkeypatch):
+    monkeypatch.setattr(disbursements, "BATCH_ROWS", 10)
+    rows = records(45)
+    rows[44]["amount_yuan"] = "0"
+    answer = answer_for(folders, relief_csv(rows))
+    assert answer["outcome"] == "rejected"
+    assert any("must be above 0" in f and "row 46" in f for f in answer["failures"]), answer["failures"]
+    assert not list((folders / "lake").rglob("*.parquet"))  # nothing of the file reaches the lake
+    document = json.loads((folders / "lake" / answer["result_location"]).read_text())
+    assert document["meta"]["batches"] == 5
+    between = next(r for r in document["results"] if r["expectation_config"]["type"].endswith("to_be_between"))
+    assert between["result"]["element_count"] == 45  # one result for the file, not per batch
+    assert between["result"]["unexpected_count"] == 1
+
+
+def test_counts_and_listed_rows_add_up_across_batches(folders, monkeypatch):
+    monkeypatch.setattr(disbursements, "BATCH_ROWS", 10)
+    rows = records(30)
+    for n in (3, 15, 27):
+        rows[n]["beneficiary_category"] = "retired"
+    answer = answer_for(folders, relief_csv(rows))
+    document = json.loads((folders / "lake" / answer["result_location"]).read_text())
+    in_set = next(
+        r
+        for r in document["results"]
+        if r["expectation_config"]["type"] == "expect_column_values_to_be_in_set"
+        and r["expectation_config"]["kwargs"]["column"] == "beneficiary_category"
+    )
+    assert in_set["success"] is False
+    assert in_set["result"]["unexpected_count"] == 3
+    assert [r["source_row"] for r in in_set["result"]["unexpected_index_list"]] == [5, 17, 29]
+
+
+def test_without_a_key_identity_numbers_are_not_processed(folders, monkeypatch):
+    monkeypatch.delenv("REPORTS_PSEUDONYM_KEY")
+    with pytest.raises(MissingPseudonymKey, match="refusing"):
+        answer_for(folders, relief_csv(records(2)))
+    assert not (folders / "lake").exists()
+
+
+@pytest.mark.parametrize("block_bytes", [4096, 8 * 1024 * 1024])  # in a later block, or in the first
+def test_bytes_that_are_not_text_deep_in_the_file_reject_it(folders, monkeypatch, block_bytes):
+    monkeypatch.setattr(read_batches, "CSV_BLOCK_BYTES", block_bytes)
+    data = relief_csv(records(3000)) + b"2025-01,360102,\xff\xfe\xfa,model,800.00,2025-01-02\n"
+    answer = answer_for(folders, data)
+    assert answer["outcome"] == "rejected"
+    assert any("read" in f and "invalid UTF8" in f for f in answer["failures"]), answer["failures"]
