@@ -17,7 +17,7 @@ Where to look: `mart.submissions` (every file's answer), `mart.national_totals`,
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, dag, get_current_context, task
 
@@ -29,7 +29,7 @@ WAREHOUSE_POOL = "reports_warehouse"
 
 @dag(
     schedule="@hourly",
-    start_date=datetime(2025, 1, 1, tzinfo=timezone.utc),
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,  # the warehouse has one writer at a time
     default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},

@@ -16,8 +16,14 @@ BASE_TIME = datetime(2025, 2, 3, 9, 0, tzinfo=UTC).timestamp()
 
 def province_row(province: str, period: str = "2025-01", scale: int = 1) -> dict:
     """A province's own row: funds balance, every metric reported."""
-    row = {"period": period, "org_unit_code": province, "org_unit_name": f"{province} 总工会",
-           "funds_total": 4820 * scale, "funds_holiday": 2434 * scale, "funds_regular": 2386 * scale}
+    row = {
+        "period": period,
+        "org_unit_code": province,
+        "org_unit_name": f"{province} 总工会",
+        "funds_total": 4820 * scale,
+        "funds_holiday": 2434 * scale,
+        "funds_regular": 2386 * scale,
+    }
     for i, metric in enumerate(WINTER_WARMTH.metrics[3:], start=1):
         row[metric.name] = 100 * i * scale
     return row
@@ -26,8 +32,13 @@ def province_row(province: str, period: str = "2025-01", scale: int = 1) -> dict
 def city_row(province: str, city: str = "01", period: str = "2025-01") -> dict:
     """A city breakdown well under its province's figures."""
     row = province_row(province, period)
-    row.update(org_unit_code=f"{province[:2]}{city}00", org_unit_name=f"{province[:2]}{city}00 市总工会",
-               funds_total=482, funds_holiday=243.4, funds_regular=238.6)
+    row.update(
+        org_unit_code=f"{province[:2]}{city}00",
+        org_unit_name=f"{province[:2]}{city}00 市总工会",
+        funds_total=482,
+        funds_holiday=243.4,
+        funds_regular=238.6,
+    )
     for metric in WINTER_WARMTH.metrics[3:]:
         row[metric.name] = row[metric.name] // 10
     return row

@@ -22,14 +22,21 @@ from provincial_reports.storage import Store
 from provincial_reports.validate import Verdict
 
 DECIMAL = pa.decimal128(18, 4)
-ARROW_TYPES = {"period": pa.string(), "code": pa.string(), "text": pa.string(), "decimal": DECIMAL, "integer": pa.int64()}
+ARROW_TYPES = {
+    "period": pa.string(),
+    "code": pa.string(),
+    "text": pa.string(),
+    "decimal": DECIMAL,
+    "integer": pa.int64(),
+}
 QUANTUM = Decimal("0.0001")
 
 
 def arrow_schema(report_type: ReportType) -> pa.Schema:
     """Declared, never inferred: an all-blank column is still decimal, a code is still text."""
     fields = [pa.field(c.name, ARROW_TYPES[c.type]) for c in report_type.columns]
-    return pa.schema([pa.field("submission_id", pa.string(), nullable=False), pa.field(SOURCE_ROW, pa.int64()), *fields])
+    key = [pa.field("submission_id", pa.string(), nullable=False), pa.field(SOURCE_ROW, pa.int64())]
+    return pa.schema([*key, *fields])
 
 
 def _arrow_values(column: Column, values: list) -> list:

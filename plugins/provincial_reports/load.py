@@ -23,8 +23,20 @@ from provincial_reports.warehouse import Warehouse, create_tables, create_views
 
 FIGURE_VALUE = pa.decimal128(38, 4)  # wide enough for any int64 count and any decimal(18, 4)
 LEDGER_COLUMNS = (
-    "submission_id", "source", "sha256", "size_bytes", "received_at", "processed_at", "report_type",
-    "province_code", "period", "outcome", "reason", "rows_read", "raw_location", "result_location",
+    "submission_id",
+    "source",
+    "sha256",
+    "size_bytes",
+    "received_at",
+    "processed_at",
+    "report_type",
+    "province_code",
+    "period",
+    "outcome",
+    "reason",
+    "rows_read",
+    "raw_location",
+    "result_location",
     "parquet_location",
 )
 
@@ -60,22 +72,47 @@ def _refresh_declarations(warehouse: Warehouse) -> None:
     warehouse.execute("DELETE FROM core.provinces")
     warehouse.execute("DELETE FROM core.metrics")
     warehouse.execute("DELETE FROM core.report_types")
-    warehouse.insert_arrow("core.report_types", pa.Table.from_pylist(
-        [{"report_type": rt.name, "title_zh": rt.title_zh, "title_en": rt.title_en, "due_day": rt.due_day}
-         for rt in report_types().values()],
-        schema=pa.schema([("report_type", pa.string()), ("title_zh", pa.string()), ("title_en", pa.string()),
-                          ("due_day", pa.int32())]),
-    ))
-    warehouse.insert_arrow("core.provinces", pa.Table.from_pylist(
-        [{"province_code": p.code, "name_zh": p.name_zh, "name_en": p.name_en} for p in provinces().values()]
-    ))
-    warehouse.insert_arrow("core.metrics", pa.Table.from_pylist([
-        {"report_type": rt.name, "metric": c.name, "label_zh": c.label_zh, "unit": c.unit,
-         "value_type": c.type, "position": position}
-        for rt in report_types().values()
-        for position, c in enumerate(rt.columns)
-        if c.is_metric
-    ]))
+    warehouse.insert_arrow(
+        "core.report_types",
+        pa.Table.from_pylist(
+            [
+                {"report_type": rt.name, "title_zh": rt.title_zh, "title_en": rt.title_en, "due_day": rt.due_day}
+                for rt in report_types().values()
+            ],
+            schema=pa.schema(
+                [
+                    ("report_type", pa.string()),
+                    ("title_zh", pa.string()),
+                    ("title_en", pa.string()),
+                    ("due_day", pa.int32()),
+                ]
+            ),
+        ),
+    )
+    warehouse.insert_arrow(
+        "core.provinces",
+        pa.Table.from_pylist(
+            [{"province_code": p.code, "name_zh": p.name_zh, "name_en": p.name_en} for p in provinces().values()]
+        ),
+    )
+    warehouse.insert_arrow(
+        "core.metrics",
+        pa.Table.from_pylist(
+            [
+                {
+                    "report_type": rt.name,
+                    "metric": c.name,
+                    "label_zh": c.label_zh,
+                    "unit": c.unit,
+                    "value_type": c.type,
+                    "position": position,
+                }
+                for rt in report_types().values()
+                for position, c in enumerate(rt.columns)
+                if c.is_metric
+            ]
+        ),
+    )
 
 
 def _insert_ledger_row(warehouse: Warehouse, answer: dict) -> None:
@@ -99,17 +136,19 @@ def _figures(lake: Store, answer: dict) -> pa.Table:
         return pa.array([value] * n, pa.string())
 
     parts = [
-        pa.table({
-            "submission_id": wide["submission_id"],
-            "report_type": constant(report_type.name),
-            "period": constant(answer["period"]),
-            "province_code": constant(answer["province_code"]),
-            "org_unit_code": wide["org_unit_code"],
-            "org_unit_name": wide["org_unit_name"],
-            "source_row": wide["source_row"],
-            "metric": constant(metric.name),
-            "value": pc.cast(wide[metric.name], FIGURE_VALUE),
-        })
+        pa.table(
+            {
+                "submission_id": wide["submission_id"],
+                "report_type": constant(report_type.name),
+                "period": constant(answer["period"]),
+                "province_code": constant(answer["province_code"]),
+                "org_unit_code": wide["org_unit_code"],
+                "org_unit_name": wide["org_unit_name"],
+                "source_row": wide["source_row"],
+                "metric": constant(metric.name),
+                "value": pc.cast(wide[metric.name], FIGURE_VALUE),
+            }
+        )
         for metric in report_type.metrics
     ]
     return pa.concat_tables(parts)

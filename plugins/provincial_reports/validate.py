@@ -228,7 +228,8 @@ def explain(result: dict, report_type: ReportType | None) -> str:
 def _where(found: dict) -> str:
     rows = found.get("unexpected_index_list")
     if rows:
-        listed = ", ".join(f"row {r[SOURCE_ROW]}: {_shown(v)}" for r in rows[:MAX_LISTED] for k, v in r.items() if k != SOURCE_ROW)
+        shown = rows[:MAX_LISTED]
+        listed = ", ".join(f"row {r[SOURCE_ROW]}: {_shown(v)}" for r in shown for k, v in r.items() if k != SOURCE_ROW)
         more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
         return f" — {listed}{more}"
     listed = found.get("partial_unexpected_list") or found.get("details", {}).get("value_counts") or []
