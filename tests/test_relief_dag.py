@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 
 from relief_factory import KEY, records, relief_csv
-from test_dag import airflow_home, run_dag  # noqa: F401 (airflow_home is a fixture)
 
+from airflow_harness import run_dag
 from factory import csv_bytes, upload, valid_rows
 from provincial_reports.pseudonymise import pseudonym
 from provincial_reports.warehouse import connect
 
 
-def test_records_and_their_summary_under_airflow(airflow_home, workspace, monkeypatch):  # noqa: F811
+def test_records_and_their_summary_under_airflow(airflow_home, workspace, monkeypatch):
     monkeypatch.delenv("REPORTS_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("AIRFLOW_CONN_REPORTS_PSEUDONYM_KEY", json.dumps({"conn_type": "generic", "password": KEY}))
     rows = records(12)
