@@ -38,6 +38,7 @@ def run_dag(airflow_home: Path, workspace) -> str:
         REPORTS_LANDING=str(workspace.landing),
         REPORTS_LAKE=str(workspace.lake),
         REPORTS_WAREHOUSE=workspace.warehouse_url,
+        REPORTS_SITE=str(workspace.site),
     )
     done = subprocess.run(
         [str(AIRFLOW), "dags", "test", "consolidate_provincial_reports"], env=env, capture_output=True, text=True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from relief_factory import KEY, records, relief_csv
 
 from airflow_harness import run_dag
@@ -13,7 +12,6 @@ from provincial_reports.pseudonymise import pseudonym
 from provincial_reports.warehouse import connect
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN BUG: a task raises KeyError model_workers")
 def test_records_and_their_summary_under_airflow(airflow_home, workspace, monkeypatch):
     monkeypatch.delenv("REPORTS_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("AIRFLOW_CONN_REPORTS_PSEUDONYM_KEY", json.dumps({"conn_type": "generic", "password": KEY}))

@@ -246,12 +246,13 @@ def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, 
     assert pipeline.discover() == []
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN BUG: fails since the report task was merged")
-def test_the_dag_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, airflow_home):
+def test_the_dag_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, airflow_home, tmp_path):
     for code in ("360000", "440000"):
         s3.put_object(Bucket="landing-bucket", Key=f"incoming/{code}/2025-01/x.csv", Body=csv_bytes(valid_rows(code)))
 
-    log = run_dag(airflow_home, Workspace(S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline))
+    log = run_dag(
+        airflow_home, Workspace(S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline, tmp_path / "site")
+    )
 
     assert "2 file(s): 2 accepted, 0 superseded, 0 rejected" in log
     assert {key.split("/")[0] for key in lake_keys(s3)} == {"parquet", "raw", "validation"}

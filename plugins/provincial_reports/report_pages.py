@@ -262,7 +262,7 @@ def period_page(data: SiteData, rt: dict, period: str) -> str:
             _period_nav(data, name, period),
             _cards(data, name, period),
             _totals_section(data, name, period, metrics),
-            _flags_section(data, name, period, metrics),
+            _flags_section(data, name, period),
             _rejected_section(data, name, period),
             _metric_sections(data, name, period, metrics),
             _files_section(data, name, period),
@@ -356,9 +356,8 @@ def _total_row(data: SiteData, total: dict, metric: dict, without_file: set[str]
     )
 
 
-def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) -> str:
+def _flags_section(data: SiteData, name: str, period: str) -> str:
     flags = data.of("flags", name, period)
-    labels = {m["metric"]: m for m in metrics}
     if not flags:
         return box(
             "flags",
@@ -366,18 +365,7 @@ def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) 
             "待复核数据",
             note("No figure is far from its own history. 未发现明显偏离历史的数据。"),
         )
-    rows = "".join(
-        f"<tr><td>{escape(_province_names(data, f['province_code']))}<br>"
-        f'<span class="note">{escape(f["org_unit_code"])}</span></td>'
-        f'<td><a href="#metric-{escape(f["metric"])}">{escape(labels[f["metric"]]["label_zh"])}</a><br>'
-        f'<span class="note">{escape(f["metric"])}</span></td>'
-        f'<td class="num">{figure_text(f["value"], labels[f["metric"]]["value_type"])}</td>'
-        f'<td class="num">{figure_text(f["reference_value"])}</td>'
-        f'<td><span class="pill s-flag">{escape(RULE_LABELS.get(f["rule"], f["rule"]))}</span></td>'
-        f'<td>{escape(f["detail_en"])}<br><span class="note">{escape(f["detail_zh"])}</span></td>'
-        f'<td><a href="#file-{escape(f["submission_id"])}">file · 文件</a></td></tr>'
-        for f in flags
-    )
+    rows = "".join(_flag_row(data, name, period, f) for f in flags)
     return (
         f'<section id="flags">{heading("Review flags", "待复核数据")}'
         + note(
@@ -398,6 +386,32 @@ def _flags_section(data: SiteData, name: str, period: str, metrics: list[dict]) 
         )
         + "</section>"
     )
+
+
+def _flag_row(data: SiteData, name: str, period: str, flag: dict) -> str:
+    metric, href = _flagged_metric(data, name, period, flag["metric"])
+    return (
+        f"<tr><td>{escape(_province_names(data, flag['province_code']))}<br>"
+        f'<span class="note">{escape(flag["org_unit_code"])}</span></td>'
+        f'<td><a href="{href}">{escape(metric["label_zh"])}</a><br>'
+        f'<span class="note">{escape(flag["metric"])}</span></td>'
+        f'<td class="num">{figure_text(flag["value"], metric["value_type"])}</td>'
+        f'<td class="num">{figure_text(flag["reference_value"])}</td>'
+        f'<td><span class="pill s-flag">{escape(RULE_LABELS.get(flag["rule"], flag["rule"]))}</span></td>'
+        f'<td>{escape(flag["detail_en"])}<br><span class="note">{escape(flag["detail_zh"])}</span></td>'
+        f'<td><a href="#file-{escape(flag["submission_id"])}">file · 文件</a></td></tr>'
+    )
+
+
+def _flagged_metric(data: SiteData, name: str, period: str, metric: str) -> tuple[dict, str]:
+    """The flagged metric's declaration and link. A reconciliation flag on the records' page names
+    the summary's metric it was compared with, which lives on the summary's page."""
+    for owner in (name, *data.metrics):
+        for declared in data.metrics.get(owner, []):
+            if declared["metric"] == metric:
+                page = "" if owner == name else f"../{escape(owner)}/{escape(period)}.html"
+                return declared, f"{page}#metric-{escape(metric)}"
+    raise KeyError(f"{metric} is declared by no report type")
 
 
 def _rejected_section(data: SiteData, name: str, period: str) -> str:
