@@ -89,7 +89,7 @@ def airflow(tmp_path: Path, postgres_server: str, workspace) -> Iterator[Airflow
         REPORTS_LAKE=str(workspace.lake),
         REPORTS_WAREHOUSE=workspace.warehouse_url,
     )
-    migrated_home(home, **{k: v for k, v in env.items() if k.startswith(("AIRFLOW__", "REPORTS_"))})
+    migrated_home(home, **env)
     running = Airflow(home, env, port, password)
     running.start("api-server", "--port", str(port), "--workers", "1")
     for component in COMPONENTS:

@@ -260,16 +260,16 @@ class Tally:
 # --- the DAG's process step for these files -------------------------------------------------------
 
 
-def is_streamed_upload(landing: Store, arrival: Arrival) -> bool:
-    return streamed_type_of(arrival.filename, head_bytes(landing, arrival.source, HEAD_BYTES)) is not None
+def streamed_type_of_upload(landing: Store, arrival: Arrival) -> ReportType | None:
+    """The records report type an upload holds, judged from its first bytes; None for a summary."""
+    return streamed_type_of(arrival.filename, head_bytes(landing, arrival.source, HEAD_BYTES))
 
 
-def process(landing: Store, lake: Store, arrival: Arrival) -> dict:
+def process(landing: Store, lake: Store, arrival: Arrival, report_type: ReportType) -> dict:
     """The answer for one records file, as pipeline.process gives it for any other file."""
     key = pseudonym_key()  # refused before anything is read
     with local_file(landing, arrival.source) as path, tempfile.TemporaryDirectory(prefix="records-") as work:
         arrival = _as_held(arrival, path)
-        report_type = streamed_type_of(arrival.filename, head_bytes(landing, arrival.source, HEAD_BYTES))
         output = Path(work) / "records.parquet"
         verdict, rows = judge(arrival, path, report_type, key, output)
         return finish(landing, lake, arrival, verdict, report_type, rows, output if verdict.accepted else None)

@@ -38,8 +38,9 @@ def process(arrival: dict) -> dict:
     config = settings()
     landing, lake = open_store(config.landing), open_store(config.lake)
     found = Arrival(**arrival)
-    if disbursements.is_streamed_upload(landing, found):  # beneficiary-level records, in batches
-        return disbursements.process(landing, lake, found)
+    records = disbursements.streamed_type_of_upload(landing, found)
+    if records is not None:  # beneficiary-level records, in batches
+        return disbursements.process(landing, lake, found, records)
     raw = read_landed(landing, found)
     if sha256_of(raw) != found.sha256:  # replaced since listing: answer for the bytes we hold
         obj = StoredObject(found.source, len(raw), datetime.fromisoformat(found.received_at))
