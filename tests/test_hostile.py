@@ -5,6 +5,7 @@ among provinces next to good files, answers every file and leaves the good total
 from __future__ import annotations
 
 import json
+import tracemalloc
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,6 +64,29 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
     verdict, table = pipeline.judge(arrival(f"{JIANGXI}/big.csv", data := oversized()), data)
     assert table is None
     assert "above the limit of 20 MiB" in verdict.failures[0]
+
+
+def test_a_huge_upload_is_hashed_as_a_stream_and_answered_without_being_read(tmp_path, monkeypatch):
+    """A 1 GiB file (sparse: no disk used) costs discover and process a few MiB of memory."""
+    landing = tmp_path / "landing"
+    (landing / JIANGXI).mkdir(parents=True)
+    with open(landing / JIANGXI / "huge.csv", "wb") as f:
+        f.truncate(2**30)
+    monkeypatch.setenv("REPORTS_LANDING", str(landing))
+    monkeypatch.setenv("REPORTS_LAKE", str(tmp_path / "lake"))
+    monkeypatch.setenv("REPORTS_WAREHOUSE", f"duckdb:///{tmp_path / 'warehouse.duckdb'}")
+    tracemalloc.start()
+    try:
+        [found] = pipeline.discover()
+        answer = pipeline.process(found)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert found["size"] == 2**30
+    assert answer["outcome"] == "rejected"
+    assert "1024.0 MiB, above the limit of 20 MiB" in answer["failures"][0]
+    assert answer["raw_location"] == str(landing / JIANGXI / "huge.csv")  # kept where it landed
+    assert peak < 64 * 2**20
 
 
 def test_openpyxl_parses_workbooks_with_defusedxml():

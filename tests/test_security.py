@@ -81,6 +81,19 @@ def test_an_arrival_claiming_another_provinces_file_is_refused(landing):
     assert read_landed(landing, honest) == b"beijing"
 
 
+def test_a_forged_arrival_is_refused_on_the_records_path_too(landing, monkeypatch, tmp_path):
+    """Beneficiary-level records are read as files, not bytes: through the same province view."""
+    landing.write("110000/2025-01/records.csv", b"period,org_unit_code,beneficiary_id\n")
+    url = str(landing.root) if isinstance(landing, LocalStore) else f"s3://{landing.bucket}/{landing.prefix}"
+    monkeypatch.setenv("REPORTS_LANDING", url)
+    monkeypatch.setenv("REPORTS_LAKE", str(tmp_path / "lake"))
+    monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", "a-test-key-of-sixteen-bytes-or-more")
+    forged = Arrival("id", "110000/2025-01/records.csv", "0" * 64, 7, "2025-02-03T00:00:00+00:00",
+                     "360000", "2025-01", "records.csv", None)  # fmt: skip
+    with pytest.raises(ValueError, match="outside the prefix of province 360000"):
+        pipeline.process(forged.to_dict())
+
+
 def test_a_symbolic_link_out_of_a_local_store_is_neither_listed_nor_read(tmp_path):
     (tmp_path / "secret.txt").write_text("not for the pipeline")
     store = LocalStore(tmp_path / "landing")

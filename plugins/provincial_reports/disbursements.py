@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 from provincial_reports.bulk_files import file_sha256, head_bytes, local_file, put_file
 from provincial_reports.convert import _folder, parquet_key, result_key
 from provincial_reports.declarations import ReportType, provinces, records_declaration
-from provincial_reports.land import Arrival, submission_id
+from provincial_reports.land import Arrival, landed_place, submission_id
 from provincial_reports.pseudonymise import pseudonym_key, pseudonyms
 from provincial_reports.read import SOURCE_ROW, Unreadable
 from provincial_reports.read_batches import (
@@ -262,13 +262,14 @@ class Tally:
 
 def streamed_type_of_upload(landing: Store, arrival: Arrival) -> ReportType | None:
     """The records report type an upload holds, judged from its first bytes; None for a summary."""
-    return streamed_type_of(arrival.filename, head_bytes(landing, arrival.source, HEAD_BYTES))
+    return streamed_type_of(arrival.filename, head_bytes(*landed_place(landing, arrival), HEAD_BYTES))
 
 
 def process(landing: Store, lake: Store, arrival: Arrival, report_type: ReportType) -> dict:
     """The answer for one records file, as pipeline.process gives it for any other file."""
     key = pseudonym_key()  # refused before anything is read
-    with local_file(landing, arrival.source) as path, tempfile.TemporaryDirectory(prefix="records-") as work:
+    held = local_file(*landed_place(landing, arrival))
+    with held as path, tempfile.TemporaryDirectory(prefix="records-") as work:
         arrival = _as_held(arrival, path)
         output = Path(work) / "records.parquet"
         verdict, rows = judge(arrival, path, report_type, key, output)

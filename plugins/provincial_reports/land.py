@@ -62,13 +62,16 @@ def place_of(source: str) -> tuple[str | None, str | None, str | None]:
 
 
 def arrival_of(obj: StoredObject, data: bytes) -> Arrival:
-    sha = sha256_of(data)
+    return arrival_hashed(obj, sha256_of(data), len(data))
+
+
+def arrival_hashed(obj: StoredObject, sha: str, size: int) -> Arrival:
     province, period, problem = place_of(obj.key)
     return Arrival(
         submission_id=submission_id(obj.key, sha),
         source=obj.key,
         sha256=sha,
-        size=len(data),
+        size=size,
         received_at=obj.modified.isoformat(),
         province_code=province,
         period=period,
@@ -77,16 +80,21 @@ def arrival_of(obj: StoredObject, data: bytes) -> Arrival:
     )
 
 
-def read_landed(landing: Store, arrival: Arrival) -> bytes:
-    """A placed file's bytes, read through its province's own view of the landing zone: whatever
-    an arrival (which travels through XCom) claims, it can only name bytes under that province's
-    prefix. An unplaced file is read from the root, to be rejected with its reason."""
+def landed_place(landing: Store, arrival: Arrival) -> tuple[Store, str]:
+    """Where to read a file from: its province's own view of the landing zone and the key within
+    it. Whatever an arrival (which travels through XCom) claims, it can only name bytes under that
+    province's prefix. An unplaced file is read from the root, to be rejected with its reason."""
     if arrival.province_code is None:
-        return landing.read(arrival.source)
+        return landing, arrival.source
     province, _, rest = arrival.source.partition("/")
     if province != arrival.province_code:
         raise ValueError(f"refusing {arrival.source!r}: it is outside the prefix of province {arrival.province_code}")
-    return landing.within(province).read(rest)
+    return landing.within(province), rest
+
+
+def read_landed(landing: Store, arrival: Arrival) -> bytes:
+    store, key = landed_place(landing, arrival)
+    return store.read(key)
 
 
 def is_upload_in_progress(key: str) -> bool:
@@ -95,10 +103,11 @@ def is_upload_in_progress(key: str) -> bool:
 
 
 def find_new_arrivals(landing: Store, seen: set[tuple[str, str]]) -> list[Arrival]:
-    """Every file version not in the ledger, oldest first (modification time, then name)."""
+    """Every file version not in the ledger, oldest first (modification time, then name). Files
+    are hashed as streams, so a file of any size costs this step no more memory than a small one."""
     objects = sorted(
         (o for o in landing.list() if not is_upload_in_progress(o.key)),
         key=lambda o: (o.modified, o.key),
     )
-    arrivals = (arrival_of(o, landing.read(o.key)) for o in objects)
+    arrivals = (arrival_hashed(o, *landing.sha256(o.key)) for o in objects)
     return [a for a in arrivals if (a.source, a.sha256) not in seen]

@@ -14,7 +14,7 @@ from provincial_reports.config import settings
 from provincial_reports.convert import write_to_lake
 from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, read_landed, sha256_of
 from provincial_reports.load import ledger_keys, load_answers
-from provincial_reports.read import ReadTable, Unreadable, read_submission
+from provincial_reports.read import MAX_FILE_BYTES, ReadTable, Unreadable, read_submission, too_large
 from provincial_reports.report import refresh_site, run_summary
 from provincial_reports.storage import StoredObject, open_store
 from provincial_reports.totals import national_totals, totals_table
@@ -41,6 +41,9 @@ def process(arrival: dict) -> dict:
     records = disbursements.streamed_type_of_upload(landing, found)
     if records is not None:  # beneficiary-level records, in batches
         return disbursements.process(landing, lake, found, records)
+    if found.size > MAX_FILE_BYTES:  # answered from its size, never read whole; kept where it landed
+        verdict = reject_unread(found, "readable", too_large(found.size))
+        return disbursements.finish(landing, lake, found, verdict, None, None, None)
     raw = read_landed(landing, found)
     if sha256_of(raw) != found.sha256:  # replaced since listing: answer for the bytes we hold
         obj = StoredObject(found.source, len(raw), datetime.fromisoformat(found.received_at))

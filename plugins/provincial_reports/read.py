@@ -94,14 +94,18 @@ def _rows_of(data: bytes, filename: str) -> Rows:
     if not data.strip():
         raise Unreadable("the file is empty (文件为空)")
     if len(data) > MAX_FILE_BYTES:
-        raise Unreadable(
-            f"the file is {len(data) / 2**20:.1f} MiB, above the limit of {MAX_FILE_BYTES // 2**20} MiB "
-            f"(文件超过{MAX_FILE_BYTES // 2**20} MiB上限)"
-        )
+        raise Unreadable(too_large(len(data)))
     rows = readers[suffix](data)
     if len(rows) > MAX_ROWS:
         raise Unreadable(f"the file has more than {MAX_ROWS:,} rows (文件超过{MAX_ROWS}行)")
     return rows
+
+
+def too_large(size: int) -> str:
+    return (
+        f"the file is {size / 2**20:.1f} MiB, above the limit of {MAX_FILE_BYTES // 2**20} MiB "
+        f"(文件超过{MAX_FILE_BYTES // 2**20} MiB上限)"
+    )
 
 
 def decode_text(data: bytes) -> str:

@@ -6,6 +6,7 @@ that a file's `source` in the warehouse reads the same on a laptop and in produc
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import tempfile
@@ -19,6 +20,7 @@ if TYPE_CHECKING:  # boto3 is imported only when an S3 store is first used
     from botocore.client import BaseClient as S3Client
 
 log = logging.getLogger(__name__)
+HASH_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Store(Protocol):
 
     def list(self) -> Iterator[StoredObject]: ...
     def read(self, key: str) -> bytes: ...
+    def sha256(self, key: str) -> tuple[str, int]: ...
     def write(self, key: str, data: bytes) -> None: ...
     def location(self, key: str) -> str: ...
     def within(self, prefix: str) -> Store: ...
@@ -64,6 +67,11 @@ class LocalStore:
 
     def read(self, key: str) -> bytes:
         return self._path(key).read_bytes()
+
+    def sha256(self, key: str) -> tuple[str, int]:
+        """The content hash and size of a file, read as a stream: memory stays flat whatever its size."""
+        with open(self._path(key), "rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest(), f.tell()
 
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
@@ -173,6 +181,18 @@ class S3Store:
             return body.read()
         finally:
             body.close()
+
+    def sha256(self, key: str) -> tuple[str, int]:
+        """Like LocalStore.sha256, over the body of one GET, chunk by chunk."""
+        body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + checked_key(key))["Body"]
+        digest, size = hashlib.sha256(), 0
+        try:
+            for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
+                digest.update(chunk)
+                size += len(chunk)
+        finally:
+            body.close()
+        return digest.hexdigest(), size
 
     def write(self, key: str, data: bytes) -> None:
         self.client.put_object(Bucket=self.bucket, Key=self.prefix + checked_key(key), Body=data)
