@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -14,6 +15,7 @@ from pathlib import Path
 from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.config import settings
+from provincial_reports.data_docs import write_page
 from provincial_reports.report import refresh_site
 from provincial_reports.storage import open_store
 from provincial_reports.warehouse import connect
@@ -352,3 +354,26 @@ def test_make_report_rebuilds_the_site_from_the_warehouse_alone(workspace, tmp_p
     assert (workspace.site / "index.html").exists() and (workspace.site / "winter_warmth" / "2025-01.html").exists()
     assert settings().site == str(workspace.site)
     assert query(workspace, "SELECT count(*) AS n FROM ingest.submissions") == [{"n": 1}]
+
+
+def test_two_builds_writing_the_same_page_at_once_each_replace_it_whole(tmp_path):
+    """Two DAG runs (or `make report` beside one) may redraw the site at the same moment."""
+    page = tmp_path / "site" / "winter_warmth" / "2025-01.html"
+    contents = {name: f"<html>{name * 100_000}</html>" for name in ("a", "b")}
+    errors = []
+
+    def build(name: str) -> None:
+        try:
+            for _ in range(200):
+                write_page(page, contents[name])
+        except OSError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=build, args=(name,)) for name in contents]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert page.read_text(encoding="utf-8") in contents.values()
+    assert [p.name for p in page.parent.iterdir()] == [page.name]  # nothing left aside

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from html import escape
 from pathlib import Path
 
@@ -121,8 +122,13 @@ def self_contained(html: str, banner: str) -> str:
 
 
 def write_page(path: Path, html: str) -> None:
-    """Written aside and renamed: a build that dies midway never leaves half a page that looks done."""
+    """Written aside and renamed: a build that dies midway never leaves half a page that looks
+    done. The aside name is the writer's own, so two builds at once (two DAG runs, or `make
+    report` beside one) each replace the page whole instead of renaming each other's file away."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(html, encoding="utf-8")
-    partial.replace(path)
+    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
+    try:
+        partial.write_text(html, encoding="utf-8")
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
