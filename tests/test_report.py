@@ -93,7 +93,7 @@ def test_factor_of_10_flags_a_yuan_for_10k_yuan_slip_which_still_counts(workspac
         workspace,
         "SELECT detail_en, detail_zh FROM mart.review_flags WHERE period = '2025-03' AND metric = 'funds_total'",
     )
-    assert "10000.0000 times the median 4820.00" in detail[0]["detail_en"] and "元/万元" in detail[0]["detail_zh"]
+    assert "10000.00 times the median 4820.00" in detail[0]["detail_en"] and "元/万元" in detail[0]["detail_zh"]
 
 
 def test_robust_z_flags_a_figure_far_from_a_steady_history(workspace):

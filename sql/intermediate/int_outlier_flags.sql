@@ -51,7 +51,8 @@ scored AS (
         f.submission_id, m.median, m.previous_periods,
         CASE WHEN d.mad > 0 THEN 0.6745 * (f.x - m.median) / d.mad END AS robust_z,
         CAST(CAST(m.median AS DECIMAL(38, 2)) AS VARCHAR) AS median_text,
-        CAST(CAST(f.value AS DECIMAL(38, 2)) AS VARCHAR) AS value_text
+        CAST(CAST(f.value AS DECIMAL(38, 2)) AS VARCHAR) AS value_text,
+        CASE WHEN m.median > 0 THEN CAST(CAST(f.x / m.median AS DECIMAL(38, 2)) AS VARCHAR) END AS ratio_text
     FROM figures AS f
     JOIN medians AS m
         ON m.report_type = f.report_type
@@ -69,11 +70,10 @@ SELECT
     report_type, period, province_code, org_unit_code, metric, value,
     CAST(median AS DECIMAL(38, 4)) AS reference_value,
     'factor_of_10' AS rule,
-    value_text || ' is ' || CAST(CAST(x / median AS DECIMAL(38, 4)) AS VARCHAR)
-    || ' times the median ' || median_text || ' of ' || previous_periods
+    value_text || ' is ' || ratio_text || ' times the median ' || median_text || ' of ' || previous_periods
     || ' previous period(s): check the unit (yuan or 10k yuan) and the digits' AS detail_en,
     '数值' || value_text || '是此前' || previous_periods || '期中位数' || median_text || '的'
-    || CAST(CAST(x / median AS DECIMAL(38, 4)) AS VARCHAR) || '倍，请核对单位（元/万元）和位数' AS detail_zh,
+    || ratio_text || '倍，请核对单位（元/万元）和位数' AS detail_zh,
     submission_id
 FROM scored
 WHERE median > 0 AND (x >= 10 * median OR x * 10 <= median)
