@@ -69,49 +69,54 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
 
 
 def _refresh_declarations(warehouse: Warehouse) -> None:
-    warehouse.execute("DELETE FROM core.provinces")
-    warehouse.execute("DELETE FROM core.metrics")
-    warehouse.execute("DELETE FROM core.report_types")
-    warehouse.insert_arrow(
-        "core.report_types",
-        pa.Table.from_pylist(
+    """The warehouse's report types, provinces and metrics made equal to the YAML declarations."""
+    for table, rows in (
+        ("core.report_types", _report_type_rows()),
+        ("core.provinces", _province_rows()),
+        ("core.metrics", _metric_rows()),
+    ):
+        warehouse.execute(f"DELETE FROM {table}")
+        warehouse.insert_arrow(table, rows)
+
+
+def _report_type_rows() -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {"report_type": rt.name, "title_zh": rt.title_zh, "title_en": rt.title_en, "due_day": rt.due_day}
+            for rt in report_types().values()
+        ],
+        schema=pa.schema(
             [
-                {"report_type": rt.name, "title_zh": rt.title_zh, "title_en": rt.title_en, "due_day": rt.due_day}
-                for rt in report_types().values()
-            ],
-            schema=pa.schema(
-                [
-                    ("report_type", pa.string()),
-                    ("title_zh", pa.string()),
-                    ("title_en", pa.string()),
-                    ("due_day", pa.int32()),
-                ]
-            ),
-        ),
-    )
-    warehouse.insert_arrow(
-        "core.provinces",
-        pa.Table.from_pylist(
-            [{"province_code": p.code, "name_zh": p.name_zh, "name_en": p.name_en} for p in provinces().values()]
-        ),
-    )
-    warehouse.insert_arrow(
-        "core.metrics",
-        pa.Table.from_pylist(
-            [
-                {
-                    "report_type": rt.name,
-                    "metric": c.name,
-                    "label_zh": c.label_zh,
-                    "unit": c.unit,
-                    "value_type": c.type,
-                    "position": position,
-                }
-                for rt in report_types().values()
-                for position, c in enumerate(rt.columns)
-                if c.is_metric
+                ("report_type", pa.string()),
+                ("title_zh", pa.string()),
+                ("title_en", pa.string()),
+                ("due_day", pa.int32()),
             ]
         ),
+    )
+
+
+def _province_rows() -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"province_code": p.code, "name_zh": p.name_zh, "name_en": p.name_en} for p in provinces().values()]
+    )
+
+
+def _metric_rows() -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {
+                "report_type": rt.name,
+                "metric": c.name,
+                "label_zh": c.label_zh,
+                "unit": c.unit,
+                "value_type": c.type,
+                "position": position,
+            }
+            for rt in report_types().values()
+            for position, c in enumerate(rt.columns)
+            if c.is_metric
+        ]
     )
 
 
