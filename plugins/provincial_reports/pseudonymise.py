@@ -57,13 +57,17 @@ def pseudonym(identity_number: str, key: bytes) -> str:
 
 
 def pseudonyms(numbers: pa.Array, key: bytes) -> pa.Array:
-    """`pseudonym` of every number in a batch (null stays null); BLAKE2b in C, one call per row."""
-    blake2b, key = hashlib.blake2b, _blake2b_key(key)
+    """`pseudonym` of every number in a batch (null stays null); BLAKE2b in C, one call per row.
+    The key is absorbed once into a prototype that each row copies, which spares every row the
+    compression of the key block (a quarter of the cost)."""
+    keyed = hashlib.blake2b(key=_blake2b_key(key), digest_size=PSEUDONYM_BYTES).copy
     clean = pc.utf8_upper(pc.utf8_trim_whitespace(numbers)).to_pylist()
-    return pa.array(
-        [None if n is None else blake2b(n.encode(), key=key, digest_size=PSEUDONYM_BYTES).hexdigest() for n in clean],
-        pa.string(),
-    )
+    return pa.array([None if n is None else _digest(keyed(), n.encode()) for n in clean], pa.string())
+
+
+def _digest(h: hashlib.blake2b, data: bytes) -> str:
+    h.update(data)
+    return h.hexdigest()
 
 
 def _blake2b_key(key: bytes) -> bytes:
