@@ -20,6 +20,7 @@ import json
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -517,18 +518,24 @@ def finish(
     }
 
 
-def load_records(warehouse: Warehouse, lake: Store, answer: dict) -> None:
-    """An accepted file's rows into core.disbursements: DuckDB reads the Parquet itself (in
-    parallel, out of core); other engines take it one batch at a time."""
-    _refresh_categories(warehouse, answer["report_type"])
+def load_records(warehouse: Warehouse, lake: Store, answers: list[dict]) -> None:
+    """Accepted records files' rows into core.disbursements. DuckDB reads all their Parquet files
+    in one statement (in parallel, out of core); other engines take them one batch at a time."""
+    for report_type in sorted({a["report_type"] for a in answers}):
+        _refresh_categories(warehouse, report_type)
     columns = ", ".join(LAKE_SCHEMA.names)
-    with local_file(lake, answer["parquet_location"]) as path:
-        if isinstance(warehouse, DuckDBWarehouse):
+    with ExitStack() as held:
+        paths = [str(held.enter_context(local_file(lake, a["parquet_location"]))) for a in answers]
+        if paths and isinstance(warehouse, DuckDBWarehouse):
             warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # a large insert goes to disk, not RAM
-            warehouse.execute(f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM read_parquet(?)", [str(path)])
+            warehouse.execute(
+                f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM read_parquet(?, hive_partitioning = false)",
+                [paths],
+            )
             return
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
-            warehouse.insert_arrow(TABLE, pa.Table.from_batches([batch]))
+        for path in paths:
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH_ROWS):
+                warehouse.insert_arrow(TABLE, pa.Table.from_batches([batch]))
 
 
 def _refresh_categories(warehouse: Warehouse, report_type: str) -> None:

@@ -56,16 +56,19 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
         for number, answer in enumerate(new):
             _insert_ledger_row(warehouse, answer)
             warehouse.insert_arrow("ingest.validation_results", validation_rows(lake, answer))
-            if answer["outcome"] == "accepted" and report_types()[answer["report_type"]].streamed:
-                load_records(warehouse, lake, answer)
-            elif answer["outcome"] == "accepted":
+            if answer["outcome"] == "accepted" and not _is_records(answer):
                 warehouse.insert_arrow("core.figures", _figures(lake, answer))
             if number == 0:
                 failpoints.hit("mid_load")  # the first submission written, the others not yet
+        load_records(warehouse, lake, [a for a in new if a["outcome"] == "accepted" and _is_records(a)])
         create_views(warehouse)
         failpoints.hit("before_commit")
     failpoints.hit("after_commit")
     return len(new)
+
+
+def _is_records(answer: dict) -> bool:
+    return report_types()[answer["report_type"]].streamed
 
 
 def _refresh_declarations(warehouse: Warehouse) -> None:
