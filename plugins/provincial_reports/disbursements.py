@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -299,7 +300,7 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
     rt, declared = source.report_type, records_declaration(source.report_type.name)
     tallies = {rule.flag: Tally() for rule in ROW_RULES}
     merged, rows, parameters = None, 0, _parameters(arrival, declared)
-    con = _duckdb(output.parent)
+    con = _duckdb()
     try:
         with pq.ParquetWriter(output, LAKE_SCHEMA, compression="snappy") as writer:
             for batch in _transformed(con, source, arrival, key, declared):
@@ -314,7 +315,7 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
             merged = merge_batch_result(None, _run_suite(rt, _empty_frame(), parameters))
         duplicates = _duplicates(con, output)
     finally:
-        con.close()
+        con.unregister("incoming")
     results = (
         merged["results"]
         + [
@@ -345,12 +346,13 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
     return Verdict(verdict.accepted, verdict.document, [mask_identity_numbers(f) for f in verdict.failures]), rows
 
 
-def _duckdb(work: Path) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB for one file, spilling into the file's work folder beyond its limit;
-    closed with the file, so a worker gives its memory back between files."""
+@cache
+def _duckdb() -> duckdb.DuckDBPyConnection:
+    """One in-memory DuckDB per worker process (a new one per file costs more than a small file's
+    checks), spilling to a temporary folder beyond its limit."""
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
-    con.execute("SET temp_directory = ?", [str(work / "spill")])
+    con.execute("SET temp_directory = ?", [tempfile.mkdtemp(prefix="records-spill-")])
     return con
 
 
