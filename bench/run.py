@@ -82,7 +82,9 @@ def measure_pipeline(data: Path, work: Path, workers: int) -> dict:
         pool.map(abs, range(workers), chunksize=1)  # every worker started and warm before the clock runs
         ready = time.perf_counter()
         arrivals = pipeline.discover()
+        discovered = time.perf_counter()
         processed = pool.map(process_in_worker, arrivals, chunksize=1)
+        done = time.perf_counter()
     answers = [answer for answer, _ in processed]
     pipeline.load(answers)
     finished = time.perf_counter()
@@ -93,6 +95,7 @@ def measure_pipeline(data: Path, work: Path, workers: int) -> dict:
     return {
         "seconds": finished - ready,
         "startup_seconds": ready - started,
+        "phase_seconds": {"discover": discovered - ready, "process": done - discovered, "load": finished - done},
         "worker_peak_rss_mb": worker_peak,
         "all_processes_peak_rss_mb": peak_rss_mb() + workers * worker_peak,
     }
@@ -218,6 +221,7 @@ def main() -> None:
         "naive_peak_rss_mb": round(naive["peak_rss_mb"]),
         "floor_peak_rss_mb": round(floor["peak_rss_mb"]),
         "startup_seconds": round(pipeline["startup_seconds"], 2),
+        "phase_seconds": {phase: round(t, 2) for phase, t in pipeline["phase_seconds"].items()},
         "times_floor": round(pipeline["seconds"] / floor["seconds"], 2),
         "speedup_over_naive": round(naive["seconds"] / pipeline["seconds"], 2),
         "rows_per_second": round(args.rows / pipeline["seconds"]),
