@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pyarrow as pa
@@ -105,3 +106,24 @@ def write_to_lake(
     else:
         lake.write(f"quarantine/{_folder(arrival)}/{arrival.submission_id}/validation.json", result)
     return keys
+
+
+def answer_of(
+    arrival: Arrival,
+    verdict: Verdict,
+    report_type: ReportType | None,
+    rows: int | None,
+    locations: dict[str, str | None],
+) -> dict:
+    """A file's answer, whichever path it took: what `process` returns and the ledger row it becomes."""
+    return {
+        **arrival.to_dict(),
+        "outcome": "accepted" if verdict.accepted else "rejected",
+        "failures": verdict.failures,
+        "report_type": report_type.name if report_type else None,
+        "rows_read": rows,
+        "processed_at": datetime.now(UTC).isoformat(),
+        "raw_location": locations["raw_key"],
+        "result_location": locations["result_key"],
+        "parquet_location": locations["parquet_key"],
+    }

@@ -22,7 +22,6 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +32,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from provincial_reports.bulk_files import file_sha256, head_bytes, local_file, put_file
-from provincial_reports.convert import _folder, parquet_key, result_key
+from provincial_reports.convert import _folder, answer_of, parquet_key, result_key
 from provincial_reports.declarations import ReportType, provinces, records_declaration
 from provincial_reports.land import Arrival, landed_place, submission_id
 from provincial_reports.pseudonymise import pseudonym_key, pseudonyms
@@ -507,17 +506,8 @@ def finish(
         put_file(lake, location, parquet)
     else:
         lake.write(f"quarantine/{_folder(arrival)}/{arrival.submission_id}/validation.json", document)
-    return {
-        **arrival.to_dict(),
-        "outcome": "accepted" if verdict.accepted else "rejected",
-        "failures": verdict.failures,
-        "report_type": report_type.name if report_type else None,
-        "rows_read": rows,
-        "processed_at": datetime.now(UTC).isoformat(),
-        "raw_location": landing.location(arrival.source),
-        "result_location": result_key(arrival),
-        "parquet_location": location,
-    }
+    kept = {"raw_key": landing.location(arrival.source), "result_key": result_key(arrival), "parquet_key": location}
+    return answer_of(arrival, verdict, report_type, rows, kept)
 
 
 def load_records(warehouse: Warehouse, lake: Store, answers: list[dict]) -> None:

@@ -6,12 +6,12 @@ and warehouse handles from the environment, so a retried task starts from nothin
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from provincial_reports import disbursements
 from provincial_reports.config import settings
-from provincial_reports.convert import write_to_lake
+from provincial_reports.convert import answer_of, write_to_lake
 from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, read_landed, sha256_of
 from provincial_reports.load import ledger_keys, load_answers
 from provincial_reports.read import MAX_FILE_BYTES, ReadTable, Unreadable, read_submission, too_large
@@ -52,17 +52,7 @@ def process(arrival: dict) -> dict:
     if table is not None and table.report_type.streamed:  # records as XLSX/JSON: never copied
         return disbursements.finish(landing, lake, found, verdict, table.report_type, None, None)
     keys = write_to_lake(lake, found, raw, verdict, table)
-    return {
-        **found.to_dict(),
-        "outcome": "accepted" if verdict.accepted else "rejected",
-        "failures": verdict.failures,
-        "report_type": table.report_type.name if table else None,
-        "rows_read": len(table.frame) if table else None,
-        "processed_at": datetime.now(UTC).isoformat(),
-        "raw_location": keys["raw_key"],
-        "result_location": keys["result_key"],
-        "parquet_location": keys["parquet_key"],
-    }
+    return answer_of(found, verdict, table.report_type if table else None, len(table.frame) if table else None, keys)
 
 
 def judge(arrival: Arrival, raw: bytes) -> tuple[Verdict, ReadTable | None]:
