@@ -44,7 +44,7 @@ from provincial_reports.read_batches import (
     open_batches,
     streamed_type_of,
 )
-from provincial_reports.resident_id import PATTERN, birth_date_sql, check_characters, sex_sql
+from provincial_reports.resident_id import birth_date_sql, check_characters, sex_sql
 from provincial_reports.storage import Store
 from provincial_reports.validate import (
     MAX_LISTED,
@@ -72,6 +72,8 @@ LAKE_SCHEMA = pa.schema(
         pa.field("paid_on", pa.date32()),
     ]
 )
+# Pseudonyms and row numbers are all different: a dictionary would only cost time.
+DICTIONARY_COLUMNS = [f.name for f in LAKE_SCHEMA if f.name not in ("beneficiary_pseudonym", SOURCE_ROW)]
 GX_COLUMNS = (SOURCE_ROW, "period", "org_unit_code", "beneficiary_category", "amount_yuan")
 DUCKDB_MEMORY = "256MB"  # DuckDB spills to disk beyond this, in the worker and in the load
 FORMATS_ONLY = (
@@ -80,33 +82,51 @@ FORMATS_ONLY = (
 )
 IDENTITY_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 
-# Cells typed, rows flagged and identity numbers replaced, over the Arrow stream `incoming`.
+# Cells typed, rows flagged and identity numbers replaced, over the Arrow stream `incoming`, whose
+# identity numbers come trimmed and upper-cased, with their expected check characters (null when
+# not 17 digits and a digit or X) and pseudonyms. The texts quoted beside a row number are kept
+# only on rows that break a rule: building them for every row cost a fifth of the query.
 TRANSFORM_SQL = """
-WITH cleaned AS (
+WITH bounds AS (
+    SELECT CAST($period || '-01' AS DATE) AS period_start, last_day(CAST($period || '-01' AS DATE)) AS period_end
+),
+cleaned AS (
     SELECT
         source_row,
         nullif(trim(period), '') AS period,
         nullif(trim(org_unit_code), '') AS org_unit_code,
-        nullif(upper(trim(beneficiary_id)), '') AS beneficiary_id,
+        nullif(beneficiary_id, '') AS beneficiary_id,
         nullif(lower(trim(beneficiary_category)), '') AS category_text,
         nullif(replace(trim(amount_yuan), ',', ''), '') AS amount_text,
         nullif(trim(paid_on), '') AS paid_on_text,
         expected_check,
+        expected_check IS NOT NULL AS id_well_formed,
         beneficiary_pseudonym
     FROM incoming
 ),
 typed AS (
     SELECT
-        *,
+        cleaned.*,
+        bounds.*,
         coalesce(list_extract($codes, list_position($labels, category_text)), category_text) AS beneficiary_category,
         CASE WHEN regexp_full_match(amount_text, '[+-]?[0-9]+(\\.[0-9]{{1,2}})?')
             THEN CAST(amount_text AS DECIMAL(14, 2)) END AS amount_yuan,
         CAST(coalesce(try_strptime(paid_on_text, '%Y-%m-%d'), try_strptime(paid_on_text, '%Y/%m/%d')) AS DATE)
             AS paid_on,
-        coalesce(regexp_full_match(beneficiary_id, '{pattern}'), false) AS id_well_formed,
-        CAST($period || '-01' AS DATE) AS period_start,
-        last_day(CAST($period || '-01' AS DATE)) AS period_end
-    FROM cleaned
+        CASE WHEN id_well_formed THEN {birth_date} END AS birth_date
+    FROM cleaned CROSS JOIN bounds
+),
+flagged AS (
+    SELECT
+        *,
+        beneficiary_id IS NOT NULL AND NOT id_well_formed AS id_malformed,
+        coalesce(right(beneficiary_id, 1) <> expected_check, false) AS id_check_failed,
+        id_well_formed AND NOT coalesce(birth_date BETWEEN period_end - to_years($max_age)
+            AND period_end - to_years($min_age), false) AS birth_implausible,
+        amount_text IS NOT NULL AND amount_yuan IS NULL AS amount_unreadable,
+        paid_on_text IS NOT NULL AND paid_on IS NULL AS paid_on_unreadable,
+        coalesce(paid_on NOT BETWEEN period_start AND period_end, false) AS paid_outside_period
+    FROM typed
 )
 SELECT
     $submission_id AS submission_id,
@@ -126,21 +146,20 @@ SELECT
     category_text IS NULL AS category_missing,
     amount_text IS NULL AS amount_missing,
     paid_on_text IS NULL AS paid_on_missing,
-    beneficiary_id IS NOT NULL AND NOT id_well_formed AS id_malformed,
-    coalesce(right(beneficiary_id, 1) <> expected_check, false) AS id_check_failed,
-    CASE WHEN id_well_formed THEN NOT coalesce({birth_date} BETWEEN period_end - to_years($max_age)
-        AND period_end - to_years($min_age), false) ELSE false END AS birth_implausible,
-    amount_text IS NOT NULL AND amount_yuan IS NULL AS amount_unreadable,
-    paid_on_text IS NOT NULL AND paid_on IS NULL AS paid_on_unreadable,
-    coalesce(paid_on NOT BETWEEN period_start AND period_end, false) AS paid_outside_period,
-    CASE WHEN length(beneficiary_id) > 10
+    id_malformed,
+    id_check_failed,
+    birth_implausible,
+    amount_unreadable,
+    paid_on_unreadable,
+    paid_outside_period,
+    CASE WHEN NOT (id_malformed OR id_check_failed OR birth_implausible) THEN NULL
+        WHEN length(beneficiary_id) > 10
         THEN left(beneficiary_id, 6) || repeat('*', length(beneficiary_id) - 10) || right(beneficiary_id, 4)
         ELSE repeat('*', length(beneficiary_id)) END AS shown_id,
-    amount_text,
-    paid_on_text
-FROM typed
+    CASE WHEN amount_unreadable THEN amount_text END AS amount_text,
+    CASE WHEN paid_on_unreadable OR paid_outside_period THEN paid_on_text END AS paid_on_text
+FROM flagged
 """.format(
-    pattern=PATTERN,
     sex=sex_sql("beneficiary_id"),
     birth_date=birth_date_sql("beneficiary_id"),
 )
@@ -301,7 +320,7 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
     merged, rows, parameters = None, 0, _parameters(arrival, declared)
     con = _duckdb()
     try:
-        with pq.ParquetWriter(output, LAKE_SCHEMA, compression="snappy") as writer:
+        with pq.ParquetWriter(output, LAKE_SCHEMA, compression="zstd", use_dictionary=DICTIONARY_COLUMNS) as writer:
             for batch in _transformed(con, source, arrival, key, declared):
                 rows += batch.num_rows
                 merged = merge_batch_result(merged, _run_suite(rt, _gx_frame(batch), parameters))
@@ -351,6 +370,7 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     checks), spilling to a temporary folder beyond its limit."""
     con = duckdb.connect()
     con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+    con.execute("SET threads = 1")  # one thread per worker: workers are the parallelism, as in Airflow
     con.execute("SET temp_directory = ?", [tempfile.mkdtemp(prefix="records-spill-")])
     return con
 
@@ -359,12 +379,14 @@ DERIVED = pa.schema([pa.field("expected_check", pa.string()), pa.field("benefici
 
 
 def _with_derived(batches: Iterator[pa.RecordBatch], key: bytes) -> Iterator[pa.RecordBatch]:
-    """Each batch with the identity numbers' check characters and pseudonyms, which Arrow and
-    hashlib compute faster than SQL can."""
+    """Each batch with its identity numbers trimmed and upper-cased, their check characters and
+    their pseudonyms, which Arrow and hashlib compute faster than SQL can."""
     for batch in batches:
-        numbers = batch.column("beneficiary_id")
+        at = batch.schema.get_field_index("beneficiary_id")
+        numbers = pc.utf8_upper(pc.utf8_trim_whitespace(batch.column(at)))
+        cleaned = batch.set_column(at, "beneficiary_id", numbers)
         derived = [check_characters(numbers), pseudonyms(numbers, key)]
-        yield pa.RecordBatch.from_arrays([*batch.columns, *derived], schema=_with_schema(batch.schema))
+        yield pa.RecordBatch.from_arrays([*cleaned.columns, *derived], schema=_with_schema(batch.schema))
 
 
 def _with_schema(schema: pa.Schema) -> pa.Schema:
@@ -402,14 +424,19 @@ def _empty_frame() -> pd.DataFrame:
 
 
 def _gx_frame(batch: pa.RecordBatch) -> pd.DataFrame:
-    """The columns the suite checks, with the dtypes GX handles best: text as object arrays (made
-    straight from Arrow, never through pandas' own string type), numbers as float."""
+    """The columns the suite checks. Text stays in Arrow (pandas' ArrowDtype): the same results
+    as object columns, without a Python string per cell, and GX's null and set checks run on it
+    faster; numbers become floats, NaN where empty."""
     names = [c if c != "amount_yuan" else "amount_value" for c in GX_COLUMNS]
-    columns = {
-        column: batch.column(name).to_numpy(zero_copy_only=False)
-        for column, name in zip(GX_COLUMNS, names, strict=True)
-    }
-    return pd.DataFrame({c: pd.Series(v, dtype=object if v.dtype == object else None) for c, v in columns.items()})
+    return pd.DataFrame(
+        {column: _gx_series(batch.column(name)) for column, name in zip(GX_COLUMNS, names, strict=True)}
+    )
+
+
+def _gx_series(values: pa.Array) -> pd.Series:
+    if pa.types.is_string(values.type):
+        return pd.Series(pd.arrays.ArrowExtensionArray(values))
+    return pd.Series(values.to_numpy(zero_copy_only=False))
 
 
 def _parameters(arrival: Arrival, declared: dict) -> dict:
@@ -520,6 +547,9 @@ def load_records(warehouse: Warehouse, lake: Store, answers: list[dict]) -> None
         paths = [str(held.enter_context(local_file(lake, a["parquet_location"]))) for a in answers]
         if paths and isinstance(warehouse, DuckDBWarehouse):
             warehouse.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")  # a large insert goes to disk, not RAM
+            # Rows are found by submission and source row, never by their order in the table; not
+            # keeping the files' order lets DuckDB insert in parallel (1.7 s instead of 3.0 s at 2M rows).
+            warehouse.execute("SET preserve_insertion_order = false")
             warehouse.execute(
                 f"INSERT INTO {TABLE} ({columns}) SELECT {columns} FROM read_parquet(?, hive_partitioning = false)",
                 [paths],

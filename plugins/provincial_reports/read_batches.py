@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -112,7 +113,7 @@ def _map_header(source: BatchSource, names: list[str]) -> dict[str, int]:
 
 
 def _declared_batch(report_type: ReportType, first_row: int, columns: dict[str, pa.Array], rows: int) -> pa.RecordBatch:
-    arrays = [pa.array(range(first_row, first_row + rows), pa.int64())]
+    arrays = [pa.array(np.arange(first_row, first_row + rows, dtype=np.int64))]
     for column in report_type.columns:
         values = columns.get(column.name)
         arrays.append(pa.nulls(rows, pa.string()) if values is None else pc.cast(values, pa.string()))
