@@ -30,6 +30,19 @@ def test_malformed_numbers_have_no_check_character_and_slices_are_honoured():
     assert check_characters(numbers.slice(3)).to_pylist() == ["X", None]
 
 
+def test_eighteen_characters_that_are_not_digits_and_a_check_have_no_check_character():
+    almost = [
+        "1101051949123100X2",  # X before the end
+        "11010519491231002Y",
+        "11010519491231002/",  # the characters either side of the digits
+        "11010519491231002:",
+        "/1010519491231002X",
+        "1101051949123100２X",  # a full-width digit: 18 characters, more bytes
+        "110105194912310 2X",
+    ]
+    assert check_characters(pa.array(almost)).to_pylist() == [None] * len(almost)
+
+
 def test_pseudonyms_are_keyed_stable_and_ignore_case_and_spaces():
     numbers = pa.array(["11010519491231002X", " 11010519491231002x", None])
     assert pseudonyms(numbers, KEY).to_pylist() == [pseudonym("11010519491231002X", KEY)] * 2 + [None]

@@ -113,6 +113,24 @@ def test_the_same_payment_twice_is_a_duplicate(folders):
     assert any("same amount on the same day twice" in f and "rows 3, 6" in f for f in failures), failures
 
 
+def test_many_repeated_payments_are_counted_and_the_first_ones_listed(folders):
+    rows = records(15)
+    rows += [dict(r) for r in rows[:12]]  # rows 2-13 repeated as rows 17-28
+    failures = [f for f in failures_of(folders, rows) if "same amount on the same day twice" in f]
+    assert len(failures) == 1, failures
+    assert "rows 2, 17" in failures[0] and "rows 10, 25" in failures[0], failures
+    assert "rows 11, 26" not in failures[0] and "12 repeated payments in all" in failures[0], failures
+
+
+def test_a_rule_broken_on_many_rows_says_how_many_in_all(folders):
+    rows = records(15)
+    for row in rows:
+        row["paid_on"] = "2024-12-31"
+    failures = [f for f in failures_of(folders, rows) if "inside the reporting period" in f]
+    assert len(failures) == 1 and "row 10:" in failures[0] and "row 11:" not in failures[0], failures
+    assert "15 rows in all" in failures[0], failures
+
+
 def test_same_person_paid_on_two_days_is_not_a_duplicate(folders):
     rows = records(3)
     rows.append({**rows[0], "paid_on": "2025-01-20"})

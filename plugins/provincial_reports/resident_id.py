@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS = "10X98765432"  # indexed by the weighted sum modulo 11
-PATTERN = r"\d{17}[\dX]"
+LENGTH = 18
 
 
 def check_character(first_17: str) -> str:
@@ -23,18 +23,32 @@ def check_character(first_17: str) -> str:
 
 def check_characters(numbers: pa.Array) -> pa.Array:
     """The expected 18th character of each number (trimmed, upper-cased), null where the number is
-    not 17 digits and a digit or X: one matrix product over the digits, no loop over rows."""
+    not 17 digits and a digit or X. Array arithmetic over the bytes, with no regular expression and
+    no loop over rows: this runs on every row of files with millions."""
     clean = pc.utf8_upper(pc.utf8_trim_whitespace(numbers))
-    well_formed = pc.fill_null(pc.match_substring_regex(clean, f"^{PATTERN}$"), False)
-    bodies = pc.if_else(well_formed, pc.utf8_slice_codeunits(clean, 0, 17), "0" * 17)
-    offsets = np.frombuffer(bodies.buffers()[1], dtype=np.int32)[bodies.offset : bodies.offset + len(bodies) + 1]
-    data = np.frombuffer(bodies.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    sums = (data.reshape(-1, 17).astype(np.int32) - ord("0")) @ np.array(WEIGHTS, dtype=np.int32)
+    sized = pc.fill_null(pc.equal(pc.binary_length(clean), LENGTH), False)
+    chars = _byte_matrix(pc.if_else(sized, clean, "?" * LENGTH))
+    digits = chars[:, :17] - np.uint8(ord("0"))  # anything but 0-9 wraps to above 9
+    last = chars[:, 17]
+    well_formed = (
+        sized.to_numpy(zero_copy_only=False)
+        & (digits <= 9).all(axis=1)
+        & ((last - np.uint8(ord("0")) <= 9) | (last == ord("X")))
+    )
+    sums = digits.astype(np.int32) @ np.array(WEIGHTS, dtype=np.int32)
     characters = np.frombuffer(CHECK_CHARACTERS.encode(), dtype=np.uint8)[sums % 11]
     expected = pa.StringArray.from_buffers(
-        len(bodies), pa.py_buffer(np.arange(len(bodies) + 1, dtype=np.int32)), pa.py_buffer(characters.tobytes())
+        len(chars), pa.py_buffer(np.arange(len(chars) + 1, dtype=np.int32)), pa.py_buffer(characters.tobytes())
     )
-    return pc.if_else(well_formed, expected, pa.scalar(None, pa.string()))
+    return pc.if_else(pa.array(well_formed), expected, pa.scalar(None, pa.string()))
+
+
+def _byte_matrix(fixed_width: pa.Array) -> np.ndarray:
+    """The bytes of strings that all have LENGTH bytes, one row per string."""
+    offsets = np.frombuffer(fixed_width.buffers()[1], dtype=np.int32)
+    offsets = offsets[fixed_width.offset : fixed_width.offset + len(fixed_width) + 1]
+    data = np.frombuffer(fixed_width.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return data.reshape(-1, LENGTH)
 
 
 def birth_date_sql(column: str) -> str:
