@@ -172,10 +172,11 @@ def ensure_data(data: Path, rows: int, province_count: int) -> None:
         return
     import shutil
 
-    from generate import generate
-
     shutil.rmtree(data, ignore_errors=True)
-    generate(data, rows, province_count)
+    # In a process of its own: Linux carries a process's peak RSS across exec into the children it
+    # starts, so generating in this process would inflate every measurement's peak after it.
+    generate = [sys.executable, str(BENCH / "generate.py"), str(data)]
+    subprocess.run([*generate, "--rows", str(rows), "--provinces", str(province_count)], check=True)
     marker.write_text(json.dumps(wanted))
 
 
