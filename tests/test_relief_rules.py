@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from relief_factory import KEY, record, records, relief_csv, relief_parquet
+from relief_factory import KEY, RELIEF, record, records, relief_csv, relief_parquet
 
 from factory import upload
 from provincial_reports import disbursements, pipeline, read_batches
@@ -243,3 +243,23 @@ def test_bytes_that_are_not_text_deep_in_the_file_reject_it(folders, monkeypatch
     answer = answer_for(folders, data)
     assert answer["outcome"] == "rejected"
     assert any("read" in f and "invalid UTF8" in f for f in answer["failures"]), answer["failures"]
+
+
+def test_a_large_csv_is_read_ahead_only_a_little(tmp_path: Path):
+    """Arrow's CSV reader reads ahead of its consumer: with blocks too large, a worker once held
+    300 MB of a 5-million-row file at a time. The read-ahead must stay small whatever the size."""
+    import time
+
+    import pyarrow as pa
+
+    header, *lines = relief_csv(records(1000)).splitlines(keepends=True)
+    path = tmp_path / "large.csv"
+    path.write_bytes(header + b"".join(lines) * 1800)  # 1.8 million rows, about 110 MB
+    source = read_batches.open_batches(path, path.name, RELIEF)
+    held = []
+    for n, _batch in enumerate(source.batches):
+        if n % 20 == 0:
+            time.sleep(0.2)  # time for the reader to run ahead as far as it will
+            held.append(pa.total_allocated_bytes())
+    assert path.stat().st_size > 100 * 2**20
+    assert max(held) < 48 * 2**20, [h // 2**20 for h in held]

@@ -75,9 +75,9 @@ LAKE_SCHEMA = pa.schema(
 # Pseudonyms and row numbers are all different: a dictionary would only cost time.
 DICTIONARY_COLUMNS = [f.name for f in LAKE_SCHEMA if f.name not in ("beneficiary_pseudonym", SOURCE_ROW)]
 GX_COLUMNS = (SOURCE_ROW, "period", "org_unit_code", "beneficiary_category", "amount_yuan")
-# DuckDB spills to disk beyond these. A worker's DuckDB only streams batches and counts duplicates
-# (measured: 64MB lowered a worker's peak by 80 MB at no cost in time); the load inserts millions
-# (128MB: its peak 120 MB lower than with 256MB, in the same time at 10M rows).
+# DuckDB spills to disk beyond these. A worker's DuckDB only streams batches and finds repeated
+# payments; the load inserts millions of rows (at 10M rows, 128MB gave a peak 120 MB lower than
+# 256MB did, in the same time).
 WORKER_DUCKDB_MEMORY = "64MB"
 LOAD_DUCKDB_MEMORY = "128MB"
 FORMATS_ONLY = (
@@ -88,8 +88,8 @@ IDENTITY_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![
 
 # Cells typed, rows flagged and identity numbers replaced, over the Arrow stream `incoming`, whose
 # identity numbers come trimmed and upper-cased, with their expected check characters (null when
-# not 17 digits and a digit or X) and pseudonyms. The texts quoted beside a row number are kept
-# only on rows that break a rule: building them for every row cost a fifth of the query.
+# not 17 digits and a digit or X) and pseudonyms. The texts quoted beside a row number are built
+# only on the rows that break a rule, not on every row.
 TRANSFORM_SQL = """
 WITH bounds AS (
     SELECT CAST($period || '-01' AS DATE) AS period_start, last_day(CAST($period || '-01' AS DATE)) AS period_end
