@@ -76,9 +76,10 @@ LAKE_SCHEMA = pa.schema(
 DICTIONARY_COLUMNS = [f.name for f in LAKE_SCHEMA if f.name not in ("beneficiary_pseudonym", SOURCE_ROW)]
 GX_COLUMNS = (SOURCE_ROW, "period", "org_unit_code", "beneficiary_category", "amount_yuan")
 # DuckDB spills to disk beyond these. A worker's DuckDB only streams batches and finds repeated
-# payments; the load inserts millions of rows (at 10M rows, 128MB gave a peak 120 MB lower than
-# 256MB did, in the same time).
-WORKER_DUCKDB_MEMORY = "64MB"
+# payments (64MB was too little for that on a 5-million-row file with two threads; 128MB is
+# enough with room to spare); the load inserts millions of rows (at 10M rows, 128MB gave a peak
+# 120 MB lower than 256MB did, in the same time).
+WORKER_DUCKDB_MEMORY = "128MB"
 LOAD_DUCKDB_MEMORY = "128MB"
 FORMATS_ONLY = (
     "beneficiary-level records are accepted as CSV (UTF-8 or GBK) or Parquet only "
