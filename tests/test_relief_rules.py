@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from relief_factory import KEY, RELIEF, record, records, relief_csv, relief_parquet
 
@@ -248,10 +250,6 @@ def test_bytes_that_are_not_text_deep_in_the_file_reject_it(folders, monkeypatch
 def test_a_large_csv_is_read_ahead_only_a_little(tmp_path: Path):
     """Arrow's CSV reader reads ahead of its consumer: with blocks too large, a worker once held
     300 MB of a 5-million-row file at a time. The read-ahead must stay small whatever the size."""
-    import time
-
-    import pyarrow as pa
-
     header, *lines = relief_csv(records(1000)).splitlines(keepends=True)
     path = tmp_path / "large.csv"
     path.write_bytes(header + b"".join(lines) * 1800)  # 1.8 million rows, about 110 MB

@@ -5,7 +5,6 @@ from a temporary file.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -47,11 +46,6 @@ def put_file(store: Store, key: str, path: Path) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
-
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def head_bytes(store: Store, key: str, size: int) -> bytes:

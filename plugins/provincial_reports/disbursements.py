@@ -31,7 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from provincial_reports.bulk_files import file_sha256, head_bytes, local_file, put_file
+from provincial_reports.bulk_files import head_bytes, local_file, put_file
 from provincial_reports.convert import _folder, answer_of, parquet_key, result_key
 from provincial_reports.declarations import ReportType, provinces, records_declaration
 from provincial_reports.land import Arrival, landed_place, submission_id
@@ -44,8 +44,8 @@ from provincial_reports.read_batches import (
     open_batches,
     streamed_type_of,
 )
-from provincial_reports.resident_id import birth_date_sql, check_characters, sex_sql
-from provincial_reports.storage import Store
+from provincial_reports.resident_id import birth_date_sql, check_characters, cleaned, sex_sql
+from provincial_reports.storage import Store, file_sha256
 from provincial_reports.validate import (
     MAX_LISTED,
     Verdict,
@@ -315,10 +315,10 @@ def process(landing: Store, lake: Store, arrival: Arrival, report_type: ReportTy
 
 def _as_held(arrival: Arrival, path: Path) -> Arrival:
     """Replaced since listing: the answer is for the bytes we hold."""
-    sha = file_sha256(path)
+    sha, size = file_sha256(path)
     if sha == arrival.sha256:
         return arrival
-    return replace(arrival, sha256=sha, size=path.stat().st_size, submission_id=submission_id(arrival.source, sha))
+    return replace(arrival, sha256=sha, size=size, submission_id=submission_id(arrival.source, sha))
 
 
 def judge(arrival: Arrival, path: Path, report_type: ReportType, key: bytes, output: Path) -> tuple[Verdict, int]:
@@ -401,10 +401,10 @@ def _with_derived(batches: Iterator[pa.RecordBatch], key: bytes) -> Iterator[pa.
     their pseudonyms, which Arrow and hashlib compute faster than SQL can."""
     for batch in batches:
         at = batch.schema.get_field_index("beneficiary_id")
-        numbers = pc.utf8_upper(pc.utf8_trim_whitespace(batch.column(at)))
-        cleaned = batch.set_column(at, "beneficiary_id", numbers)
+        numbers = cleaned(batch.column(at))
+        batch = batch.set_column(at, "beneficiary_id", numbers)
         derived = [check_characters(numbers), pseudonyms(numbers, key)]
-        yield pa.RecordBatch.from_arrays([*cleaned.columns, *derived], schema=_with_schema(batch.schema))
+        yield pa.RecordBatch.from_arrays([*batch.columns, *derived], schema=_with_schema(batch.schema))
 
 
 def _with_schema(schema: pa.Schema) -> pa.Schema:

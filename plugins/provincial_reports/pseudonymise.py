@@ -17,6 +17,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from provincial_reports.resident_id import cleaned
+
 KEY_ENV = "REPORTS_PSEUDONYM_KEY"
 KEY_CONNECTION = "reports_pseudonym_key"
 MIN_KEY_BYTES = 16
@@ -62,7 +64,7 @@ def pseudonyms(numbers: pa.Array, key: bytes) -> pa.Array:
     it row by row: the key is absorbed once into a prototype that each row copies, the numbers
     reach hashlib as bytes straight from Arrow, and the digests are hex-encoded all at once."""
     keyed = hashlib.blake2b(key=_blake2b_key(key), digest_size=PSEUDONYM_BYTES).copy
-    clean = pc.utf8_upper(pc.utf8_trim_whitespace(numbers)).cast(pa.binary()).fill_null(b"")
+    clean = cleaned(numbers).cast(pa.binary()).fill_null(b"")
     digests = b"".join([_digest(keyed(), n) for n in clean.to_pylist()])
     width = 2 * PSEUDONYM_BYTES
     offsets = np.arange(0, width * len(clean) + 1, width, dtype=np.int32)

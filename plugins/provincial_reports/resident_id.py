@@ -21,11 +21,16 @@ def check_character(first_17: str) -> str:
     return CHECK_CHARACTERS[sum(int(d) * w for d, w in zip(first_17, WEIGHTS, strict=True)) % 11]
 
 
+def cleaned(numbers: pa.Array) -> pa.Array:
+    """Numbers as every rule reads them: surrounding space trimmed, a lower-case x made upper."""
+    return pc.utf8_upper(pc.utf8_trim_whitespace(numbers))
+
+
 def check_characters(numbers: pa.Array) -> pa.Array:
     """The expected 18th character of each number (trimmed, upper-cased), null where the number is
     not 17 digits and a digit or X. Array arithmetic over the bytes, with no regular expression and
     no loop over rows: this runs on every row of files with millions."""
-    clean = pc.utf8_upper(pc.utf8_trim_whitespace(numbers))
+    clean = cleaned(numbers)
     sized = pc.fill_null(pc.equal(pc.binary_length(clean), LENGTH), False)
     chars = _byte_matrix(pc.if_else(sized, clean, "?" * LENGTH))
     digits = chars[:, :17] - np.uint8(ord("0"))  # anything but 0-9 wraps to above 9

@@ -23,6 +23,12 @@ log = logging.getLogger(__name__)
 HASH_CHUNK_BYTES = 1024 * 1024
 
 
+def file_sha256(path: Path) -> tuple[str, int]:
+    """The content hash and size of a file, read as a stream: memory stays flat whatever its size."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest(), f.tell()
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -69,9 +75,7 @@ class LocalStore:
         return self._path(key).read_bytes()
 
     def sha256(self, key: str) -> tuple[str, int]:
-        """The content hash and size of a file, read as a stream: memory stays flat whatever its size."""
-        with open(self._path(key), "rb") as f:
-            return hashlib.file_digest(f, "sha256").hexdigest(), f.tell()
+        return file_sha256(self._path(key))
 
     def write(self, key: str, data: bytes) -> None:
         path = self._path(key)
