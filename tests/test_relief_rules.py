@@ -228,7 +228,25 @@ def test_counts_and_listed_rows_add_up_across_batches(folders, monkeypatch):
     )
     assert in_set["success"] is False
     assert in_set["result"]["unexpected_count"] == 3
-    assert [r["source_row"] for r in in_set["result"]["unexpected_index_list"]] == [5, 17, 29]
+    assert [r["source_row"] for r in in_set["result"]["partial_unexpected_index_list"]] == [5, 17, 29]
+
+
+def test_a_file_whose_every_row_is_wrong_quotes_the_first_rows_and_counts_the_rest(folders, monkeypatch):
+    monkeypatch.setattr(disbursements, "BATCH_ROWS", 10)
+    rows = records(45)
+    for row in rows:
+        row["beneficiary_category"] = "retired"
+    answer = answer_for(folders, relief_csv(rows))
+    failure = next(f for f in answer["failures"] if "beneficiary_category" in f)
+    assert "row 2: 'retired'" in failure and "row 11: 'retired'" in failure, failure
+    assert "row 12" not in failure and failure.endswith("and 35 more (另有35行)"), failure
+    document = json.loads((folders / "lake" / answer["result_location"]).read_text())
+    in_set = next(
+        r for r in document["results"] if r["expectation_config"]["kwargs"].get("column") == "beneficiary_category"
+    )
+    assert in_set["result"]["unexpected_count"] == 45
+    assert in_set["result"]["partial_unexpected_index_list"][0] == {"source_row": 2, "beneficiary_category": "retired"}
+    assert len(in_set["result"]["partial_unexpected_index_list"]) == 10
 
 
 def test_without_a_key_identity_numbers_are_not_processed(folders, monkeypatch):

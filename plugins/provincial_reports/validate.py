@@ -73,10 +73,12 @@ def suite_parameters(arrival: Arrival) -> dict:
     }
 
 
-def _run_suite(report_type: ReportType, frame: pd.DataFrame, parameters: dict) -> dict:
+def _run_suite(
+    report_type: ReportType, frame: pd.DataFrame, parameters: dict, result_format: dict = RESULT_FORMAT
+) -> dict:
     batch = _batch_definition().get_batch(batch_parameters={"dataframe": frame})
     result = batch.validate(
-        _suite(report_type), expectation_parameters=parameters, result_format=RESULT_FORMAT
+        _suite(report_type), expectation_parameters=parameters, result_format=result_format
     ).to_json_dict()
     broken = [r for r in result["results"] if r["exception_info"].get("raised_exception")]
     if broken:  # an expectation that crashed is our bug, not the province's fault
@@ -226,12 +228,14 @@ def explain(result: dict, report_type: ReportType | None) -> str:
 
 
 def _where(found: dict) -> str:
-    rows = found.get("unexpected_index_list")
+    """The rows a rule found, with their values: all of a small file's (COMPLETE results), the
+    first few of a large one's (SUMMARY), and how many more there were."""
+    rows = found.get("unexpected_index_list") or found.get("partial_unexpected_index_list")
     if rows:
         shown = rows[:MAX_LISTED]
         listed = ", ".join(f"row {r[SOURCE_ROW]}: {_shown(v)}" for r in shown for k, v in r.items() if k != SOURCE_ROW)
-        more = f" and {len(rows) - MAX_LISTED} more" if len(rows) > MAX_LISTED else ""
-        return f" — {listed}{more}"
+        hidden = max(found.get("unexpected_count") or 0, len(rows)) - len(shown)
+        return f" — {listed}" + (f" and {hidden} more (另有{hidden}行)" if hidden else "")
     listed = found.get("partial_unexpected_list") or found.get("details", {}).get("value_counts") or []
     if found.get("missing_count") and "partial_missing_list" in found:
         listed = [f"missing {', '.join(map(str, found['partial_missing_list']))}"]
