@@ -239,7 +239,7 @@ def test_a_file_whose_every_row_is_wrong_quotes_the_first_rows_and_counts_the_re
     answer = answer_for(folders, relief_csv(rows))
     failure = next(f for f in answer["failures"] if "beneficiary_category" in f)
     assert "row 2: 'retired'" in failure and "row 11: 'retired'" in failure, failure
-    assert "row 12" not in failure and failure.endswith("and 35 more (另有35行)"), failure
+    assert "row 12" not in failure and failure.endswith("; 45 rows in all (共45行)"), failure
     document = json.loads((folders / "lake" / answer["result_location"]).read_text())
     in_set = next(
         r for r in document["results"] if r["expectation_config"]["kwargs"].get("column") == "beneficiary_category"

@@ -229,13 +229,13 @@ def explain(result: dict, report_type: ReportType | None) -> str:
 
 def _where(found: dict) -> str:
     """The rows a rule found, with their values: all of a small file's (COMPLETE results), the
-    first few of a large one's (SUMMARY), and how many more there were."""
+    first few of a large one's (SUMMARY), and how many there were in all when not all are shown."""
     rows = found.get("unexpected_index_list") or found.get("partial_unexpected_index_list")
     if rows:
         shown = rows[:MAX_LISTED]
         listed = ", ".join(f"row {r[SOURCE_ROW]}: {_shown(v)}" for r in shown for k, v in r.items() if k != SOURCE_ROW)
-        hidden = max(found.get("unexpected_count") or 0, len(rows)) - len(shown)
-        return f" — {listed}" + (f" and {hidden} more (另有{hidden}行)" if hidden else "")
+        total = max(found.get("unexpected_count") or 0, len(rows))
+        return f" — {listed}" + (f"; {total} rows in all (共{total}行)" if total > len(shown) else "")
     listed = found.get("partial_unexpected_list") or found.get("details", {}).get("value_counts") or []
     if found.get("missing_count") and "partial_missing_list" in found:
         listed = [f"missing {', '.join(map(str, found['partial_missing_list']))}"]
