@@ -4,7 +4,11 @@ in clear anywhere under the lake or in the warehouse), and the reconciliation fl
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -180,3 +184,19 @@ def test_a_short_key_is_refused(monkeypatch):
     monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", "short")
     with pytest.raises(pseudonymise.MissingPseudonymKey, match="shorter"):
         pseudonymise.pseudonym_key()
+
+
+def test_duckdb_draws_no_progress_bar_into_task_logs(tmp_path):
+    """DuckDB's progress bar, drawn on stderr for any query over two seconds (a large file's), is
+    a line of block characters rewritten by carriage returns in an Airflow task log. In a child
+    process: under pytest, DuckDB leaves its bar off by itself."""
+    check = f"""
+from provincial_reports import disbursements
+from provincial_reports.warehouse import connect
+SHOWN = "SELECT current_setting('enable_progress_bar')"
+warehouse = connect("duckdb:///{tmp_path / "warehouse.duckdb"}")
+print(warehouse.connection.execute(SHOWN).fetchone()[0], disbursements._duckdb().execute(SHOWN).fetchone()[0])
+"""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "plugins")}
+    shown = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["False", "False"]

@@ -55,7 +55,7 @@ from provincial_reports.validate import (
     _verdict,
     reject_unread,
 )
-from provincial_reports.warehouse import DuckDBWarehouse, Warehouse
+from provincial_reports.warehouse import NO_PROGRESS_BAR, DuckDBWarehouse, Warehouse
 
 TABLE = "core.disbursements"
 LAKE_SCHEMA = pa.schema(
@@ -391,6 +391,7 @@ def _duckdb() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per worker process (a new one per file costs more than a small file's
     checks), spilling to a temporary folder beyond its limit."""
     con = duckdb.connect()
+    con.execute(NO_PROGRESS_BAR)
     con.execute(f"SET memory_limit = '{WORKER_DUCKDB_MEMORY}'")
     con.execute("SET threads = 1")  # one thread per worker: workers are the parallelism, as in Airflow
     con.execute("SET temp_directory = ?", [tempfile.mkdtemp(prefix="records-spill-")])

@@ -68,6 +68,11 @@ class _ProcessFileLock:
                 os.close(fd)  # closing the descriptor releases the lock
 
 
+# DuckDB draws a progress bar on stderr for any query over two seconds: in a task's log, a line
+# of block characters rewritten by carriage returns.
+NO_PROGRESS_BAR = "SET enable_progress_bar = false"
+
+
 class DuckDBWarehouse:
     def __init__(self, path: str) -> None:
         import duckdb
@@ -77,6 +82,7 @@ class DuckDBWarehouse:
         self.lock.acquire()
         try:
             self.connection = duckdb.connect(path)
+            self.connection.execute(NO_PROGRESS_BAR)
         except BaseException:
             self.lock.release()
             raise
