@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import time
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -279,3 +281,36 @@ def test_a_large_csv_is_read_ahead_only_a_little(tmp_path: Path):
             held.append(pa.total_allocated_bytes())
     assert path.stat().st_size > 100 * 2**20
     assert max(held) < 48 * 2**20, [h // 2**20 for h in held]
+
+
+def test_a_validated_batch_is_freed_once_the_next_is_validated():
+    """GX leaves reference cycles behind (pyparsing's caught exceptions and their frames), which
+    held each batch's frame until Python's cycle collector ran: 200 MB more per worker over 16
+    large files. With automatic collection off, only the collection after each GX call frees it.
+    (GX itself keeps the last batch it validated.)"""
+    n = 1000
+    batch = pa.RecordBatch.from_pydict(
+        {
+            "source_row": pa.array(range(2, n + 2), pa.int64()),
+            "period": ["2025-01"] * n,
+            "org_unit_code": ["360102"] * n,
+            "beneficiary_category": ["model"] * n,
+            "amount_value": [800.0] * n,
+        }
+    )
+    parameters = {
+        "period": ["2025-01"],
+        "records_unit_pattern": r"^36\d{4}$",
+        "categories": ["model"],
+        "amount_cap_yuan": 5000,
+    }
+    first = disbursements._gx_frame(batch)
+    alive = weakref.ref(first)
+    gc.disable()
+    try:
+        assert disbursements._suite_result(RELIEF, first, parameters)["success"]
+        del first
+        assert disbursements._suite_result(RELIEF, disbursements._gx_frame(batch), parameters)["success"]
+        assert alive() is None
+    finally:
+        gc.enable()

@@ -8,6 +8,7 @@ rule in plain words, with the column's Chinese label and English name, the rows 
 
 from __future__ import annotations
 
+import gc
 import math
 from dataclasses import dataclass
 from functools import cache
@@ -80,6 +81,11 @@ def _run_suite(
     result = batch.validate(
         _suite(report_type), expectation_parameters=parameters, result_format=result_format
     ).to_json_dict()
+    # GX parses suite parameters with pyparsing, which raises and catches exceptions as it goes;
+    # their tracebacks form reference cycles with the stack frames, which keep the batch's frame
+    # alive until Python's cycle collector gets to them: a worker grew by 200 MB over 16 large
+    # files. Collecting the young generations now frees them, in a fraction of a millisecond.
+    gc.collect(1)
     broken = [r for r in result["results"] if r["exception_info"].get("raised_exception")]
     if broken:  # an expectation that crashed is our bug, not the province's fault
         raise RuntimeError(f"expectation raised: {broken[0]['exception_info']['exception_message']}")
