@@ -67,7 +67,8 @@ test: $(VENV)/installed /usr/bin/chromium
 	$(PY) -m pytest
 
 ## bench: ROWS relief_disbursements rows (default 10 million, 31 provinces) through the pipeline,
-## against DuckDB's own CSV-to-Parquet floor and the naive pandas way; writes bench/results.json
+## against DuckDB's own CSV-to-Parquet floor, the naive pandas way and the required work alone;
+## writes bench/results.json
 ROWS ?= 10000000
 bench: $(VENV)/installed
 	$(PY) bench/run.py --rows $(ROWS)
