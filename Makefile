@@ -68,10 +68,11 @@ test: $(VENV)/installed /usr/bin/chromium
 
 ## bench: ROWS relief_disbursements rows (default 10 million, 31 provinces) through the pipeline,
 ## against DuckDB's own CSV-to-Parquet floor, the naive pandas way and the required work alone;
-## writes bench/results.json
+## each ROUNDS times (default 3); writes the medians to bench/results.json
 ROWS ?= 10000000
+ROUNDS ?= 3
 bench: $(VENV)/installed
-	$(PY) bench/run.py --rows $(ROWS)
+	$(PY) bench/run.py --rows $(ROWS) --rounds $(ROUNDS)
 
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .

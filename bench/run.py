@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.pool import Pool
 from pathlib import Path
+from statistics import median
 
 BENCH = Path(__file__).resolve().parent
 DEMO_KEY = "bench-pseudonym-key-not-a-secret"
@@ -43,13 +44,13 @@ def csv_files(data: Path) -> list[Path]:
     return sorted(data.glob("*/*/*.csv"))
 
 
-def measure_floor(data: Path, work: Path, workers: int) -> dict:
+def measure_floor(args: argparse.Namespace) -> dict:
     import duckdb
 
-    files = [str(p) for p in csv_files(data)]
+    files = [str(p) for p in csv_files(args.data)]
     started = time.perf_counter()
     duckdb.execute(
-        "COPY (SELECT * FROM read_csv($files)) TO '" + str(work / "floor.parquet") + "' (FORMAT parquet)",
+        "COPY (SELECT * FROM read_csv($files)) TO '" + str(args.work / "floor.parquet") + "' (FORMAT parquet)",
         {"files": files},
     )
     return {"seconds": time.perf_counter() - started, "startup_seconds": 0.0}
@@ -136,29 +137,30 @@ def rebatched(batches: Iterator, rows: int) -> Iterator:
         yield pa.Table.from_batches(parts).combine_chunks().to_batches()[0]
 
 
-def measure_pipeline(data: Path, work: Path, workers: int) -> dict:
-    """discover, then `process` for each file spread over `workers` processes (as Airflow maps the
-    task over its workers), then `load`: the DAG's own task bodies."""
-    os.environ.update(
-        {
-            "REPORTS_LANDING": str(data),
-            "REPORTS_LAKE": str(work / "lake"),
-            "REPORTS_WAREHOUSE": f"duckdb:///{work / 'warehouse.duckdb'}",
-            "REPORTS_PSEUDONYM_KEY": os.environ.get("REPORTS_PSEUDONYM_KEY", DEMO_KEY),
-        }
-    )
+def measure_pipeline(args: argparse.Namespace) -> dict:
+    """discover, then `process` for each file spread over the worker processes (as Airflow maps
+    the task over its workers), then `load`: the DAG's own task bodies."""
     from provincial_reports import pipeline
 
-    started = time.perf_counter()
-    with warm_pool(workers) as pool:
-        ready = time.perf_counter()
-        arrivals = pipeline.discover()
-        discovered = time.perf_counter()
-        processed = pool.map(process_in_worker, arrivals, chunksize=1)
-        done = time.perf_counter()
-    answers = [answer for answer, _ in processed]
-    pipeline.load(answers)
-    finished = time.perf_counter()
+    with bench_warehouse(args) as warehouse:
+        os.environ.update(
+            {
+                "REPORTS_LANDING": str(args.data),
+                "REPORTS_LAKE": str(args.work / "lake"),
+                "REPORTS_WAREHOUSE": warehouse,
+                "REPORTS_PSEUDONYM_KEY": os.environ.get("REPORTS_PSEUDONYM_KEY", DEMO_KEY),
+            }
+        )
+        started = time.perf_counter()
+        with warm_pool(args.workers) as pool:
+            ready = time.perf_counter()
+            arrivals = pipeline.discover()
+            discovered = time.perf_counter()
+            processed = pool.map(process_in_worker, arrivals, chunksize=1)
+            done = time.perf_counter()
+        answers = [answer for answer, _ in processed]
+        pipeline.load(answers)
+        finished = time.perf_counter()
     rejected = [a["source"] for a in answers if a["outcome"] != "accepted"]
     if rejected:
         raise SystemExit(f"the benchmark's files must all be accepted; rejected: {rejected}")
@@ -168,11 +170,11 @@ def measure_pipeline(data: Path, work: Path, workers: int) -> dict:
         "startup_seconds": ready - started,
         "phase_seconds": {"discover": discovered - ready, "process": done - discovered, "load": finished - done},
         "worker_peak_rss_mb": worker_peak,
-        "all_processes_peak_rss_mb": peak_rss_mb() + workers * worker_peak,
+        "all_processes_peak_rss_mb": peak_rss_mb() + args.workers * worker_peak,
     }
 
 
-def measure_naive(data: Path, work: Path, workers: int) -> dict:
+def measure_naive(args: argparse.Namespace) -> dict:
     """The straightforward way: each whole file in pandas, GX on it, to_parquet, insert."""
     started = time.perf_counter()
     import duckdb
@@ -184,8 +186,8 @@ def measure_naive(data: Path, work: Path, workers: int) -> dict:
     report_type = report_types()["relief_disbursements"]
     _batch_definition()
     ready = time.perf_counter()
-    warehouse = duckdb.connect(str(work / "naive.duckdb"))
-    for n, path in enumerate(csv_files(data)):
+    warehouse = duckdb.connect(str(args.work / "naive.duckdb"))
+    for n, path in enumerate(csv_files(args.data)):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
         frame["amount_yuan"] = pd.to_numeric(frame["amount_yuan"], errors="coerce")
         frame["source_row"] = range(2, len(frame) + 2)
@@ -193,7 +195,7 @@ def measure_naive(data: Path, work: Path, workers: int) -> dict:
             frame[column] = frame[column].astype(object)
         if not _run_suite(report_type, frame, suite_parameters(path))["success"]:
             raise SystemExit(f"naive: {path} failed its suite")
-        frame.to_parquet(work / f"naive-{n}.parquet")
+        frame.to_parquet(args.work / f"naive-{n}.parquet")
         if n == 0:
             warehouse.execute("CREATE TABLE disbursements AS SELECT * FROM frame LIMIT 0")
         warehouse.execute("INSERT INTO disbursements SELECT * FROM frame")
@@ -201,10 +203,10 @@ def measure_naive(data: Path, work: Path, workers: int) -> dict:
     return {"seconds": time.perf_counter() - ready, "startup_seconds": ready - started}
 
 
-def measure_required(data: Path, work: Path, workers: int) -> dict:
-    with warm_pool(workers) as pool:
+def measure_required(args: argparse.Namespace) -> dict:
+    with warm_pool(args.workers) as pool:
         started = time.perf_counter()
-        pool.map(required_in_worker, [str(p) for p in csv_files(data)], chunksize=1)
+        pool.map(required_in_worker, [str(p) for p in csv_files(args.data)], chunksize=1)
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "startup_seconds": 0.0}
 
@@ -217,28 +219,36 @@ MEASURES = {
 }
 
 
-def run_measure(name: str, data: Path, workers: int) -> dict:
+def run_measure(name: str, args: argparse.Namespace) -> dict:
     """One measurement in a fresh interpreter, so that its peak memory is its own."""
+    passed = ["--data", str(args.data), "--workers", str(args.workers)]
+    passed += ["--postgres", args.postgres] if args.postgres else []
     with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as work:
         child = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--measure",
-                name,
-                "--data",
-                str(data),
-                "--work",
-                work,
-                "--workers",
-                str(workers),
-            ],
-            capture_output=True,
-            text=True,
+            [sys.executable, __file__, "--measure", name, "--work", work, *passed], capture_output=True, text=True
         )
     if child.returncode:
         raise SystemExit(f"{name} failed:\n{child.stderr[-3000:]}")
     return json.loads(child.stdout.strip().splitlines()[-1])
+
+
+@contextmanager
+def bench_warehouse(args: argparse.Namespace) -> Iterator[str]:
+    """The pipeline's warehouse: a DuckDB file in the work folder, or with --postgres a database of
+    its own on that server, dropped afterwards (a warehouse that has seen the files loads nothing)."""
+    if not args.postgres:
+        yield f"duckdb:///{args.work / 'warehouse.duckdb'}"
+        return
+    import psycopg
+
+    name = f"reports_bench_{os.getpid()}"
+    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{args.postgres}/{name}"
+    finally:
+        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
 
 
 def ensure_data(data: Path, rows: int, province_count: int) -> None:
@@ -256,6 +266,22 @@ def ensure_data(data: Path, rows: int, province_count: int) -> None:
     subprocess.run([*generate, "--rows", str(rows), "--provinces", str(province_count)], check=True)
     os.sync()  # written out now, not by the kernel while the first measurement runs
     marker.write_text(json.dumps(wanted))
+
+
+def round_figures(measured: dict) -> dict:
+    """One round's times, and the ratios between them taken within the round: this machine's speed
+    drifts by 15-25 % from minute to minute, less within the minute or so of one round."""
+    pipeline, floor, naive, required = (measured[n]["seconds"] for n in ("pipeline", "floor", "naive", "required"))
+    return {
+        "seconds": pipeline,
+        "floor_seconds": floor,
+        "naive_seconds": naive,
+        "required_seconds": required,
+        "times_floor": pipeline / floor,
+        "speedup_over_naive": naive / pipeline,
+        "required_times_floor": required / floor,
+        "times_required": pipeline / required,
+    }
 
 
 def machine() -> str:
@@ -280,33 +306,38 @@ def main() -> None:
     parser.add_argument("--measure", choices=MEASURES)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--workers", type=int, default=os.cpu_count(), help="pipeline worker processes")
+    parser.add_argument("--rounds", type=int, default=3, help="times each way is measured, in turn")
+    parser.add_argument(
+        "--postgres", help="load into PostgreSQL on this server (postgresql://user@host:port) instead of DuckDB"
+    )
     args = parser.parse_args()
     if args.measure:  # a child: one measurement, one JSON line
-        result = MEASURES[args.measure](args.data, args.work, args.workers)
+        result = MEASURES[args.measure](args)
         print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}))
         return
     ensure_data(args.data, args.rows, args.provinces)
-    measured = {name: run_measure(name, args.data, args.workers) for name in MEASURES}
-    pipeline, floor, naive, required = (measured[n] for n in ("pipeline", "floor", "naive", "required"))
+    rounds = [{name: run_measure(name, args) for name in MEASURES} for _ in range(args.rounds)]
+    figures = [round_figures(measured) for measured in rounds]
+    middle = {name: round(median(f[name] for f in figures), 2) for name in figures[0]}
+    pipelines = [measured["pipeline"] for measured in rounds]
     results = {
         "rows": args.rows,
         "files": len(csv_files(args.data)),
-        "seconds": round(pipeline["seconds"], 2),
-        "floor_seconds": round(floor["seconds"], 2),
-        "naive_seconds": round(naive["seconds"], 2),
-        "required_seconds": round(required["seconds"], 2),
-        "peak_rss_mb": round(pipeline["all_processes_peak_rss_mb"]),
-        "worker_peak_rss_mb": round(pipeline["worker_peak_rss_mb"]),
+        "rounds": args.rounds,
+        **middle,
+        "peak_rss_mb": round(max(p["all_processes_peak_rss_mb"] for p in pipelines)),
+        "worker_peak_rss_mb": round(max(p["worker_peak_rss_mb"] for p in pipelines)),
         "workers": args.workers,
-        "naive_peak_rss_mb": round(naive["peak_rss_mb"]),
-        "floor_peak_rss_mb": round(floor["peak_rss_mb"]),
-        "startup_seconds": round(pipeline["startup_seconds"], 2),
-        "phase_seconds": {phase: round(t, 2) for phase, t in pipeline["phase_seconds"].items()},
-        "times_floor": round(pipeline["seconds"] / floor["seconds"], 2),
-        "speedup_over_naive": round(naive["seconds"] / pipeline["seconds"], 2),
-        "required_times_floor": round(required["seconds"] / floor["seconds"], 2),
-        "times_required": round(pipeline["seconds"] / required["seconds"], 2),
-        "rows_per_second": round(args.rows / pipeline["seconds"]),
+        "warehouse": "postgresql" if args.postgres else "duckdb",
+        "naive_peak_rss_mb": round(max(measured["naive"]["peak_rss_mb"] for measured in rounds)),
+        "floor_peak_rss_mb": round(max(measured["floor"]["peak_rss_mb"] for measured in rounds)),
+        "startup_seconds": round(median(p["startup_seconds"] for p in pipelines), 2),
+        "phase_seconds": {
+            phase: round(median(p["phase_seconds"][phase] for p in pipelines), 2)
+            for phase in pipelines[0]["phase_seconds"]
+        },
+        "rows_per_second": round(args.rows / middle["seconds"]),
+        "per_round": [{name: round(value, 2) for name, value in f.items()} for f in figures],
         "load_average_1min": round(os.getloadavg()[0], 2),
         "machine": machine(),
     }
