@@ -11,8 +11,10 @@ fresh process so that peak memory is its own:
   Arrow batches, keyed pseudonyms, the GX suite per batch, Parquet. No typing, no other rule, no
   load: a bound under any pipeline that does all of them, measured beside the floor it is judged by.
 
-Times exclude starting Python and importing Great Expectations (paid once per worker process,
-reported as startup_seconds); peak memory includes everything. Prints and writes results.json.
+Each way is measured --rounds times, the four in turn; the figures are the medians, each ratio
+taken within its round. Times exclude starting Python and importing Great Expectations (paid once
+per worker process, reported as startup_seconds); peak memory includes everything, the largest of
+the rounds. Prints and writes results.json.
 """
 
 from __future__ import annotations
@@ -80,16 +82,14 @@ def process_in_worker(arrival: dict) -> tuple[dict, float]:
 
 
 def suite_parameters(path: Path) -> dict:
-    """What the pipeline's suite parameters are for a bench file (<province>/<period>/<file>)."""
-    from provincial_reports.declarations import records_declaration
+    """The pipeline's own suite parameters for a bench file, <province>/<period>/<file>."""
+    from types import SimpleNamespace
 
-    declared = records_declaration("relief_disbursements")
-    return {
-        "period": [path.parts[-2]],
-        "records_unit_pattern": rf"^{path.parts[-3][:2]}\d{{4}}$",
-        "categories": [c["code"] for c in declared["categories"]],
-        "amount_cap_yuan": declared["amount_cap_yuan"],
-    }
+    from provincial_reports.declarations import records_declaration
+    from provincial_reports.disbursements import _parameters
+
+    upload = SimpleNamespace(province_code=path.parts[-3], period=path.parts[-2])
+    return _parameters(upload, records_declaration("relief_disbursements"))
 
 
 def required_in_worker(path_text: str) -> None:
