@@ -8,7 +8,6 @@ export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
 export AIRFLOW__CORE__PLUGINS_FOLDER := $(CURDIR)/plugins
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export GX_ANALYTICS_ENABLED := False
-export PYTHONPATH := $(CURDIR)/plugins
 
 DEMO := $(CURDIR)/data/demo
 DAG := consolidate_provincial_reports
@@ -16,10 +15,11 @@ DAG := consolidate_provincial_reports
 .PHONY: demo run report test lint clean bench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-$(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt
+$(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON_BASE) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt -c constraints.txt
+	$(VENV)/bin/pip install --quiet --no-deps -e .
 	touch $@
 
 $(AIRFLOW_HOME)/airflow.db: $(VENV)/installed deploy/airflow/pools.json

@@ -16,7 +16,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from provincial_reports.declarations import provinces
-from provincial_reports.resident_id import check_characters
+from provincial_reports.validate.resident_id import check_characters
 
 PERIOD = "2025-01"
 CATEGORIES = np.array(["hardship", "migrant", "new_forms", "frontline", "model"])

@@ -60,7 +60,7 @@ def measure_floor(args: argparse.Namespace) -> dict:
 
 def start_worker() -> None:
     """What an Airflow worker has done before its first task: imports, the GX context."""
-    from provincial_reports import validate
+    from provincial_reports.validate import suites as validate
 
     validate._batch_definition()
 
@@ -86,7 +86,7 @@ def suite_parameters(path: Path) -> dict:
     from types import SimpleNamespace
 
     from provincial_reports.declarations import records_declaration
-    from provincial_reports.disbursements import _parameters
+    from provincial_reports.validate.records import _parameters
 
     upload = SimpleNamespace(province_code=path.parts[-3], period=path.parts[-2])
     return _parameters(upload, records_declaration("relief_disbursements"))
@@ -100,9 +100,9 @@ def required_in_worker(path_text: str) -> None:
     import pyarrow.parquet as pq
 
     from provincial_reports.declarations import report_types
-    from provincial_reports.disbursements import _gx_frame, _suite_result
-    from provincial_reports.pseudonymise import pseudonyms
-    from provincial_reports.read_batches import BATCH_ROWS, open_batches
+    from provincial_reports.privacy import pseudonyms
+    from provincial_reports.read.batches import BATCH_ROWS, open_batches
+    from provincial_reports.validate.records import _gx_frame, _suite_result
 
     path, report_type, key = Path(path_text), report_types()["relief_disbursements"], DEMO_KEY.encode()
     parameters = suite_parameters(path)
@@ -181,7 +181,7 @@ def measure_naive(args: argparse.Namespace) -> dict:
     import pandas as pd
 
     from provincial_reports.declarations import report_types
-    from provincial_reports.validate import _batch_definition, _run_suite
+    from provincial_reports.validate.suites import _batch_definition, _run_suite
 
     report_type = report_types()["relief_disbursements"]
     _batch_definition()

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from provincial_reports.declarations import report_types
-from provincial_reports.resident_id import check_character
+from provincial_reports.validate.resident_id import check_character
 
 RELIEF = report_types()["relief_disbursements"]
 KEY = "test-pseudonym-key-0123456789"

@@ -21,7 +21,7 @@ import pytest
 
 from airflow_harness import AIRFLOW, airflow_env, migrated_home
 from factory import csv_bytes, upload, valid_rows
-from provincial_reports.warehouse import connect
+from provincial_reports.stores.warehouse import connect
 
 DAG_ID = "consolidate_provincial_reports"
 COMPONENTS = (["scheduler"], ["dag-processor"])

@@ -26,7 +26,7 @@ from warehouse_state import TOTALS, fingerprint, query
 from airflow_harness import AIRFLOW, airflow_env
 from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import failpoints, pipeline
-from provincial_reports.warehouse import connect
+from provincial_reports.stores.warehouse import connect
 
 PROVINCES = ("110000", "120000", "310000", "320000")
 

@@ -12,7 +12,7 @@ import pytest
 from airflow_harness import DAGS, POOLS, airflow_env, run_dag
 from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports.declarations import provinces
-from provincial_reports.warehouse import connect
+from provincial_reports.stores.warehouse import connect
 
 HEAVY = ("great_expectations", "pandas", "pyarrow", "duckdb", "psycopg", "boto3", "openpyxl", "provincial_reports")
 

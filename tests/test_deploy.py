@@ -3,7 +3,7 @@
 There is no container engine in CI, so these tests read the files as data. They pin down what
 would otherwise only fail at deploy time (a service without a healthcheck, an Airflow service that
 misses the project's settings) and keep the committed MinIO policies and user script identical
-to what provincial_reports.province_access generates, so a province's access cannot drift from
+to what provincial_reports.tools.province_access generates, so a province's access cannot drift from
 the declared list of provinces.
 """
 
@@ -18,7 +18,13 @@ import yaml
 
 from provincial_reports.config import PROJECT_ROOT
 from provincial_reports.declarations import provinces
-from provincial_reports.province_access import mc_script, password_variable, pipeline_policy, policy_for, write_policies
+from provincial_reports.tools.province_access import (
+    mc_script,
+    password_variable,
+    pipeline_policy,
+    policy_for,
+    write_policies,
+)
 
 COMPOSE = PROJECT_ROOT / "docker-compose.yaml"
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
@@ -36,7 +42,14 @@ AIRFLOW_SERVICES = (
 )
 ONE_OFF_SERVICES = ("airflow-init", "minio-init")
 ALL_SERVICES = ("postgres", "redis", "minio", *ONE_OFF_SERVICES, *AIRFLOW_SERVICES)
-PROJECT_MOUNTS = ("dags", "plugins", "expectations", "sql")
+# Airflow's own folders under /opt/airflow; the installed package's under /opt/reports (Dockerfile).
+PROJECT_MOUNTS = {
+    "dags": "/opt/airflow/dags",
+    "plugins": "/opt/airflow/plugins",
+    "src": "/opt/reports/src",
+    "expectations": "/opt/reports/expectations",
+    "sql": "/opt/reports/sql",
+}
 WRITE_ACTIONS = {"s3:PutObject"}
 
 
@@ -119,8 +132,8 @@ def test_common_environment_runs_the_project_on_celery(compose: dict) -> None:
 @pytest.mark.parametrize("name", AIRFLOW_SERVICES)
 def test_airflow_services_mount_the_project(services: dict, name: str) -> None:
     targets = {volume.split(":")[1] for volume in services[name]["volumes"]}
-    for folder in PROJECT_MOUNTS:
-        assert f"/opt/airflow/{folder}" in targets, f"{name} does not mount ./{folder}"
+    for folder, target in PROJECT_MOUNTS.items():
+        assert target in targets, f"{name} does not mount ./{folder}"
 
 
 @pytest.mark.parametrize("name", [s for s in AIRFLOW_SERVICES if s != "airflow-init"])
@@ -181,7 +194,8 @@ def test_minio_init_runs_the_province_user_script(services: dict) -> None:
 
 def test_committed_user_script_is_the_generated_one() -> None:
     assert USER_SCRIPT.read_text(encoding="utf-8") == mc_script(), (
-        "regenerate: python -m provincial_reports.province_access mc-script > deploy/minio/create-province-users.sh"
+        "regenerate: python -m provincial_reports.tools.province_access mc-script "
+        "> deploy/minio/create-province-users.sh"
     )
 
 
@@ -198,7 +212,7 @@ def test_committed_policies_are_the_generated_ones(tmp_path: Path) -> None:
     generated = {path.name: path.read_text(encoding="utf-8") for path in write_policies(tmp_path)}
     committed = {path.name: path.read_text(encoding="utf-8") for path in POLICIES.iterdir()}
     assert committed == generated, (
-        "regenerate: python -m provincial_reports.province_access write deploy/minio/policies"
+        "regenerate: python -m provincial_reports.tools.province_access write deploy/minio/policies"
     )
     assert len(committed) == len(provinces()) == 31
 

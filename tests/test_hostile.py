@@ -18,9 +18,9 @@ from factory import csv_bytes, province_row, upload
 from provincial_reports import pipeline
 from provincial_reports.declarations import report_types
 from provincial_reports.land import Arrival, arrival_of
-from provincial_reports.storage import StoredObject
-from provincial_reports.validate import Verdict
-from provincial_reports.warehouse import connect
+from provincial_reports.stores.objects import StoredObject
+from provincial_reports.stores.warehouse import connect
+from provincial_reports.validate.suites import Verdict
 
 CORPUS = json.loads(EXPECTED.read_text(encoding="utf-8"))
 METRICS = [m.name for m in report_types()["winter_warmth"].metrics]

@@ -6,8 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from provincial_reports.samples import write_samples
-from provincial_reports.warehouse import connect
+from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.samples import write_samples
 
 ROOT = Path(__file__).resolve().parents[1]
 TOTALS = "SELECT * FROM mart.national_totals ORDER BY report_type, period, metric"

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from factory import csv_bytes, province_row, upload, valid_rows
-from provincial_reports import load as load_step
 from provincial_reports import pipeline
-from provincial_reports.warehouse import connect
+from provincial_reports.load import transaction as load_step
+from provincial_reports.stores.warehouse import connect
 
 
 def run_once() -> list[dict]:

@@ -21,9 +21,9 @@ from test_hostile import arrival
 
 from factory import csv_bytes, province_row
 from provincial_reports import pipeline
-from provincial_reports.convert import to_arrow
 from provincial_reports.declarations import report_types
-from provincial_reports.read import ReadTable, Unreadable, read_submission
+from provincial_reports.read.tables import ReadTable, Unreadable, read_submission
+from provincial_reports.write import to_arrow
 
 REPORT = report_types()["winter_warmth"]
 SHORT = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

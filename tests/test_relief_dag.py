@@ -8,8 +8,8 @@ from relief_factory import KEY, records, relief_csv
 
 from airflow_harness import run_dag
 from factory import csv_bytes, upload, valid_rows
-from provincial_reports.pseudonymise import pseudonym
-from provincial_reports.warehouse import connect
+from provincial_reports.privacy import pseudonym
+from provincial_reports.stores.warehouse import connect
 
 
 def test_records_and_their_summary_under_airflow(airflow_home, workspace, monkeypatch):

@@ -6,8 +6,8 @@ import random
 
 import pyarrow as pa
 
-from provincial_reports.pseudonymise import pseudonym, pseudonyms
-from provincial_reports.resident_id import check_character, check_characters
+from provincial_reports.privacy import pseudonym, pseudonyms
+from provincial_reports.validate.resident_id import check_character, check_characters
 
 KEY = b"test-pseudonym-key-0123456789"
 

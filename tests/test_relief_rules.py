@@ -15,10 +15,12 @@ import pytest
 from relief_factory import KEY, RELIEF, record, records, relief_csv, relief_parquet
 
 from factory import upload
-from provincial_reports import disbursements, pipeline, read_batches
+from provincial_reports import pipeline
 from provincial_reports.land import arrival_of
-from provincial_reports.pseudonymise import MissingPseudonymKey
-from provincial_reports.storage import StoredObject
+from provincial_reports.privacy import MissingPseudonymKey
+from provincial_reports.read import batches as read_batches
+from provincial_reports.stores.objects import StoredObject
+from provincial_reports.validate import records as disbursements
 
 SOURCE = "360000/2025-01/relief.csv"
 

@@ -4,11 +4,9 @@ in clear anywhere under the lake or in the warehouse), and the reconciliation fl
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from decimal import Decimal
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -16,8 +14,8 @@ from relief_factory import KEY, identity_number, record, records, relief_csv
 from test_pipeline import query, run_once
 
 from factory import csv_bytes, province_row, upload
-from provincial_reports import pseudonymise
-from provincial_reports.warehouse import connect
+from provincial_reports import privacy as pseudonymise
+from provincial_reports.stores.warehouse import connect
 
 SCHEMAS = ("ingest", "core", "staging", "mart")
 
@@ -191,12 +189,11 @@ def test_duckdb_draws_no_progress_bar_into_task_logs(tmp_path):
     a line of block characters rewritten by carriage returns in an Airflow task log. In a child
     process: under pytest, DuckDB leaves its bar off by itself."""
     check = f"""
-from provincial_reports import disbursements
-from provincial_reports.warehouse import connect
+from provincial_reports.validate import records as disbursements
+from provincial_reports.stores.warehouse import connect
 SHOWN = "SELECT current_setting('enable_progress_bar')"
 warehouse = connect("duckdb:///{tmp_path / "warehouse.duckdb"}")
 print(warehouse.connection.execute(SHOWN).fetchone()[0], disbursements._duckdb().execute(SHOWN).fetchone()[0])
 """
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "plugins")}
-    shown = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, check=True)
+    shown = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     assert shown.stdout.split() == ["False", "False"]

@@ -15,10 +15,10 @@ from pathlib import Path
 from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.config import settings
-from provincial_reports.data_docs import write_page
-from provincial_reports.report import refresh_site
-from provincial_reports.storage import open_store
-from provincial_reports.warehouse import connect
+from provincial_reports.report.data_docs import write_page
+from provincial_reports.report.site import refresh_site
+from provincial_reports.stores.objects import open_store
+from provincial_reports.stores.warehouse import connect
 
 DUE_2025_01 = 3300  # minutes from the factory's BASE_TIME (2025-02-03 09:00 UTC) to 2025-02-05 24:00 Beijing time
 

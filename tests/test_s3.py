@@ -22,8 +22,8 @@ from airflow_harness import run_dag
 from conftest import Workspace
 from factory import csv_bytes, valid_rows
 from provincial_reports import pipeline
-from provincial_reports.storage import LocalStore, S3Store, open_store
-from provincial_reports.warehouse import connect
+from provincial_reports.stores.objects import LocalStore, S3Store, open_store
+from provincial_reports.stores.warehouse import connect
 
 REGION = "us-east-1"
 S3_WORKSPACE = {"landing": "s3://landing-bucket/incoming", "lake": "s3://lake-bucket/lake"}

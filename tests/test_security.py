@@ -19,11 +19,12 @@ from test_s3 import moto_endpoint, s3  # noqa: F401  (fixtures)
 
 from airflow_harness import AIRFLOW, airflow_env
 from factory import csv_bytes, upload, valid_rows
-from provincial_reports import cli, pipeline, warehouse
-from provincial_reports.export import FORMULA_TRIGGERS, neutralised
+from provincial_reports import cli, pipeline
 from provincial_reports.land import Arrival, read_landed
-from provincial_reports.storage import LocalStore, S3Store
-from provincial_reports.warehouse import connect
+from provincial_reports.stores import warehouse
+from provincial_reports.stores.objects import LocalStore, S3Store
+from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.export import FORMULA_TRIGGERS, neutralised
 
 # --- keys ------------------------------------------------------------------------------------------
 

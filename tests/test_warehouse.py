@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pyarrow as pa
 
-from provincial_reports import warehouse as warehouses
+from provincial_reports.stores import warehouse as warehouses
 
 ROWS = pa.table(
     {

@@ -8,7 +8,7 @@ import shutil
 import uuid
 from pathlib import Path
 
-from provincial_reports.warehouse import connect
+from provincial_reports.stores.warehouse import connect
 
 TOTALS = "SELECT * FROM mart.national_totals ORDER BY report_type, period, metric"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from provincial_reports.data_docs import build_data_docs, write_page
 from provincial_reports.declarations import report_types
-from provincial_reports.report_pages import index_page, period_href, period_page
-from provincial_reports.report_site import read_site_data
-from provincial_reports.storage import Store
-from provincial_reports.warehouse import Warehouse
+from provincial_reports.report.data_docs import build_data_docs, write_page
+from provincial_reports.report.pages import index_page, period_href, period_page
+from provincial_reports.report.site_data import read_site_data
+from provincial_reports.stores.objects import Store
+from provincial_reports.stores.warehouse import Warehouse
 
 STATUSES = ("accepted", "superseded", "rejected")
 

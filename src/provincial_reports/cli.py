@@ -12,15 +12,15 @@ import sys
 from pathlib import Path
 
 from provincial_reports.config import redacted, settings
-from provincial_reports.export import FORMATS as EXPORT_FORMATS
-from provincial_reports.export import MARTS as EXPORT_MARTS
-from provincial_reports.export import export_marts
 from provincial_reports.land import find_new_arrivals
-from provincial_reports.load import ledger_keys
-from provincial_reports.report import submissions_table
-from provincial_reports.storage import open_store
-from provincial_reports.totals import national_totals, totals_table
-from provincial_reports.warehouse import SQL, connect
+from provincial_reports.load.transaction import ledger_keys
+from provincial_reports.report.site import submissions_table
+from provincial_reports.stores.objects import open_store
+from provincial_reports.stores.warehouse import SQL, connect
+from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
+from provincial_reports.tools.export import MARTS as EXPORT_MARTS
+from provincial_reports.tools.export import export_marts
+from provincial_reports.total import national_totals, totals_table
 
 
 def show() -> int:
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "export":
         return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
     if args.command == "samples":
-        from provincial_reports.samples import write_samples
+        from provincial_reports.tools.samples import write_samples
 
         written = write_samples(args.landing)
         print(f"wrote {len(written)} sample submissions under {args.landing}")

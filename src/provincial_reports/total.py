@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from provincial_reports.declarations import provinces, report_types
-from provincial_reports.warehouse import Warehouse
+from provincial_reports.stores.warehouse import Warehouse
 
 
 def national_totals(warehouse: Warehouse) -> list[dict]:

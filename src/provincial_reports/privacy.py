@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from provincial_reports.resident_id import cleaned
+from provincial_reports.validate.resident_id import cleaned
 
 KEY_ENV = "REPORTS_PSEUDONYM_KEY"
 KEY_CONNECTION = "reports_pseudonym_key"

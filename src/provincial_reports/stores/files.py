@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from provincial_reports.storage import LocalStore, S3Store, Store, checked_key
+from provincial_reports.stores.objects import LocalStore, S3Store, Store, checked_key
 
 
 @contextmanager

@@ -1,7 +1,8 @@
 """The declared report types and provinces: the contract with the provinces, as data.
 
-A new report type is a YAML file in declarations/ plus its suite in expectations/; nothing here
-names a particular report type or column.
+Each report type is a folder under expectations/: its declaration (report_type.yaml), its Great
+Expectations suite (suite.json) and a README for the provinces; provinces.yaml sits beside them.
+Adding a report type means adding a folder: nothing here names a particular report type or column.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import yaml
 
 from provincial_reports.config import PROJECT_ROOT
 
-DECLARATIONS = Path(__file__).parent / "declarations"
 EXPECTATIONS = PROJECT_ROOT / "expectations"
+DECLARATION = "report_type.yaml"
+SUITE = "suite.json"
 NUMERIC_TYPES = ("decimal", "integer")
 
 
@@ -49,7 +51,6 @@ class ReportType:
     name: str
     title_zh: str
     title_en: str
-    suite_file: str
     columns: tuple[Column, ...]
     parts_sum_to_total: tuple[PartsSumToTotal, ...]
     cities_not_above_province: bool
@@ -64,7 +65,7 @@ class ReportType:
         return tuple(c for c in self.columns if c.is_metric)
 
     def suite(self) -> dict:
-        return json.loads((EXPECTATIONS / self.suite_file).read_text(encoding="utf-8"))
+        return json.loads((EXPECTATIONS / self.name / SUITE).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,8 @@ class Province:
         return self.code[:2]
 
 
-def _load_yaml(name: str) -> dict:
-    return yaml.safe_load((DECLARATIONS / name).read_text(encoding="utf-8"))
+def _load_yaml(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def _report_type(doc: dict) -> ReportType:
@@ -89,7 +90,6 @@ def _report_type(doc: dict) -> ReportType:
         name=doc["name"],
         title_zh=doc["title_zh"],
         title_en=doc["title_en"],
-        suite_file=doc["suite"],
         columns=tuple(Column(**c) for c in doc["columns"]),
         parts_sum_to_total=tuple(
             PartsSumToTotal(r["total"], tuple(r["parts"]), float(r["tolerance"]))
@@ -103,16 +103,16 @@ def _report_type(doc: dict) -> ReportType:
 
 @cache
 def report_types() -> dict[str, ReportType]:
-    docs = (_load_yaml(p.name) for p in sorted(DECLARATIONS.glob("*.yaml")) if p.name != "provinces.yaml")
+    docs = (_load_yaml(p) for p in sorted(EXPECTATIONS.glob(f"*/{DECLARATION}")))
     return {rt.name: rt for rt in map(_report_type, docs)}
 
 
 @cache
 def provinces() -> dict[str, Province]:
-    return {p["code"]: Province(**p) for p in _load_yaml("provinces.yaml")["provinces"]}
+    return {p["code"]: Province(**p) for p in _load_yaml(EXPECTATIONS / "provinces.yaml")["provinces"]}
 
 
 @cache
 def records_declaration(name: str) -> dict:
     """The `records:` section of a streamed report type (categories, caps, reconciliation)."""
-    return _load_yaml(f"{name}.yaml")["records"]
+    return _load_yaml(EXPECTATIONS / name / DECLARATION)["records"]

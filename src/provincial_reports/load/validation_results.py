@@ -10,7 +10,7 @@ import json
 
 import pyarrow as pa
 
-from provincial_reports.storage import Store
+from provincial_reports.stores.objects import Store
 
 SAMPLE_SIZE = 10
 SCHEMA = pa.schema(

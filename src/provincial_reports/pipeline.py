@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from provincial_reports import disbursements
 from provincial_reports.config import settings
-from provincial_reports.convert import answer_of, write_to_lake
 from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, read_landed, sha256_of
-from provincial_reports.load import ledger_keys, load_answers
-from provincial_reports.read import MAX_FILE_BYTES, ReadTable, Unreadable, read_submission, too_large
-from provincial_reports.report import refresh_site, run_summary
-from provincial_reports.storage import StoredObject, open_store
-from provincial_reports.totals import national_totals, totals_table
-from provincial_reports.validate import Verdict, reject_unread, validate_submission
-from provincial_reports.warehouse import connect
+from provincial_reports.load.transaction import ledger_keys, load_answers
+from provincial_reports.read.tables import MAX_FILE_BYTES, ReadTable, Unreadable, read_submission, too_large
+from provincial_reports.report.site import refresh_site, run_summary
+from provincial_reports.stores.objects import StoredObject, open_store
+from provincial_reports.stores.warehouse import connect
+from provincial_reports.total import national_totals, totals_table
+from provincial_reports.validate import records as disbursements
+from provincial_reports.validate.suites import Verdict, reject_unread, validate_submission
+from provincial_reports.write import answer_of, write_to_lake
 
 
 def discover() -> list[dict]:

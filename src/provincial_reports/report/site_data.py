@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from provincial_reports.warehouse import Warehouse
+from provincial_reports.stores.warehouse import Warehouse
 
 BEIJING = timedelta(hours=8)
 # Every file with its deadline, from the marts only, so that a BI or auditor login can build the site.

@@ -17,7 +17,7 @@ import pandas as pd
 
 from provincial_reports.declarations import ReportType, provinces
 from provincial_reports.land import Arrival
-from provincial_reports.read import SOURCE_ROW, ReadTable
+from provincial_reports.read.tables import SOURCE_ROW, ReadTable
 
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": [SOURCE_ROW]}
 MAX_LISTED = 10

@@ -31,22 +31,22 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from provincial_reports.bulk_files import head_bytes, local_file, put_file
-from provincial_reports.convert import _folder, answer_of, parquet_key, result_key
 from provincial_reports.declarations import ReportType, provinces, records_declaration
 from provincial_reports.land import Arrival, landed_place, submission_id
-from provincial_reports.pseudonymise import pseudonym_key, pseudonyms
-from provincial_reports.read import SOURCE_ROW, Unreadable
-from provincial_reports.read_batches import (
+from provincial_reports.privacy import pseudonym_key, pseudonyms
+from provincial_reports.read.batches import (
     BATCH_ROWS,
     HEAD_BYTES,
     BatchSource,
     open_batches,
     streamed_type_of,
 )
-from provincial_reports.resident_id import birth_date_sql, check_characters, cleaned, sex_sql
-from provincial_reports.storage import Store, file_sha256
-from provincial_reports.validate import (
+from provincial_reports.read.tables import SOURCE_ROW, Unreadable
+from provincial_reports.stores.files import head_bytes, local_file, put_file
+from provincial_reports.stores.objects import Store, file_sha256
+from provincial_reports.stores.warehouse import NO_PROGRESS_BAR, DuckDBWarehouse, Warehouse
+from provincial_reports.validate.resident_id import birth_date_sql, check_characters, cleaned, sex_sql
+from provincial_reports.validate.suites import (
     MAX_LISTED,
     Verdict,
     _check_result,
@@ -55,7 +55,7 @@ from provincial_reports.validate import (
     _verdict,
     reject_unread,
 )
-from provincial_reports.warehouse import NO_PROGRESS_BAR, DuckDBWarehouse, Warehouse
+from provincial_reports.write import _folder, answer_of, parquet_key, result_key
 
 TABLE = "core.disbursements"
 LAKE_SCHEMA = pa.schema(

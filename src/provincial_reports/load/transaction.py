@@ -16,10 +16,10 @@ import pyarrow.parquet as pq
 
 from provincial_reports import failpoints
 from provincial_reports.declarations import ReportType, provinces, report_types
-from provincial_reports.disbursements import load_records
-from provincial_reports.storage import Store
-from provincial_reports.validation_results import validation_rows
-from provincial_reports.warehouse import Warehouse, create_tables, create_views
+from provincial_reports.load.validation_results import validation_rows
+from provincial_reports.stores.objects import Store
+from provincial_reports.stores.warehouse import Warehouse, create_tables, create_views
+from provincial_reports.validate.records import load_records
 
 FIGURE_VALUE = pa.decimal128(38, 4)  # wide enough for any int64 count and any decimal(18, 4)
 LEDGER_COLUMNS = (

@@ -18,7 +18,7 @@ from html import escape
 from pathlib import Path
 
 from provincial_reports.declarations import ReportType
-from provincial_reports.storage import Store
+from provincial_reports.stores.objects import Store
 
 VALIDATION = "validation"
 SUITES = "suites"

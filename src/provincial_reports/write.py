@@ -18,9 +18,9 @@ import pyarrow.parquet as pq
 from provincial_reports import failpoints
 from provincial_reports.declarations import Column, ReportType
 from provincial_reports.land import Arrival
-from provincial_reports.read import SOURCE_ROW, ReadTable
-from provincial_reports.storage import Store
-from provincial_reports.validate import Verdict
+from provincial_reports.read.tables import SOURCE_ROW, ReadTable
+from provincial_reports.stores.objects import Store
+from provincial_reports.validate.suites import Verdict
 
 DECIMAL = pa.decimal128(18, 4)
 ARROW_TYPES = {

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from provincial_reports.warehouse import Warehouse
+from provincial_reports.stores.warehouse import Warehouse
 
 # mart → its ORDER BY; our own SQL, the only names an export ever puts into a query
 MARTS = {

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from provincial_reports.declarations import ReportType, report_types
-from provincial_reports.read import MIN_HEADER_MATCHES, SOURCE_ROW, Unreadable, normalise_header
+from provincial_reports.read.tables import MIN_HEADER_MATCHES, SOURCE_ROW, Unreadable, normalise_header
 
 HEAD_BYTES = 64 * 1024  # where the header row must be
 HEADER_SEARCH_ROWS = 20

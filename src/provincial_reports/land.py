@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from provincial_reports.declarations import provinces
-from provincial_reports.storage import Store, StoredObject
+from provincial_reports.stores.objects import Store, StoredObject
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 

@@ -8,7 +8,7 @@ province but Tibet, which never reports. Everything is deterministic: the figure
 seeded random generator and each file gets a fixed arrival time, because the pipeline orders
 files by modification time and a rerun must write byte-identical files.
 
-    python -m provincial_reports.samples [landing folder]   # default: $REPORTS_LANDING
+    python -m provincial_reports.tools.samples [landing folder]   # default: $REPORTS_LANDING
 """
 
 from __future__ import annotations
@@ -308,7 +308,7 @@ def _xlsx(rows: list[Row], typed: bool) -> bytes:
                 value = datetime.strptime(str(value), "%Y-%m")
                 sheet.cell(row=i, column=j).number_format = "yyyy-mm"
             sheet.cell(row=i, column=j, value=_json_value(value))
-    workbook.properties.creator = "provincial_reports.samples"
+    workbook.properties.creator = "provincial_reports.tools.samples"
     return _pinned(workbook)
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from html import escape
 
-from provincial_reports.report_charts import Bar, Point, bar_chart, line_chart
-from provincial_reports.report_site import SiteData, beijing_time, due_date, figure_text
+from provincial_reports.report.charts import Bar, Point, bar_chart, line_chart
+from provincial_reports.report.site_data import SiteData, beijing_time, due_date, figure_text
 
 STATUS_LABELS = {
     "accepted": ("accepted", "已接收"),
