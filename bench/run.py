@@ -60,9 +60,9 @@ def measure_floor(args: argparse.Namespace) -> dict:
 
 def start_worker() -> None:
     """What an Airflow worker has done before its first task: imports, the GX context."""
-    from provincial_reports.validate import suites as validate
+    from provincial_reports.validate.suites import batch_definition
 
-    validate._batch_definition()
+    batch_definition()
 
 
 @contextmanager
@@ -85,11 +85,11 @@ def suite_parameters(path: Path) -> dict:
     """The pipeline's own suite parameters for a bench file, <province>/<period>/<file>."""
     from types import SimpleNamespace
 
-    from provincial_reports.declarations import records_declaration
-    from provincial_reports.validate.records import _parameters
+    from provincial_reports.declarations import report_types
+    from provincial_reports.validate.suites import records_parameters
 
     upload = SimpleNamespace(province_code=path.parts[-3], period=path.parts[-2])
-    return _parameters(upload, records_declaration("relief_disbursements"))
+    return records_parameters(upload, report_types()["relief_disbursements"])
 
 
 def required_in_worker(path_text: str) -> None:
@@ -102,7 +102,7 @@ def required_in_worker(path_text: str) -> None:
     from provincial_reports.declarations import report_types
     from provincial_reports.privacy import pseudonyms
     from provincial_reports.read.batches import BATCH_ROWS, open_batches
-    from provincial_reports.validate.records import _gx_frame, _suite_result
+    from provincial_reports.validate.batch_results import batch_suite_result, gx_frame
 
     path, report_type, key = Path(path_text), report_types()["relief_disbursements"], DEMO_KEY.encode()
     parameters = suite_parameters(path)
@@ -115,7 +115,7 @@ def required_in_worker(path_text: str) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-required-") as work:
         writer = None
         for batch in rebatched(map(required_columns, open_batches(path, path.name, report_type).batches), BATCH_ROWS):
-            if not _suite_result(report_type, _gx_frame(batch), parameters)["success"]:
+            if not batch_suite_result(report_type, gx_frame(batch), parameters)["success"]:
                 raise SystemExit(f"required: {path} failed its suite")
             writer = writer or pq.ParquetWriter(Path(work) / "out.parquet", batch.schema, compression="zstd")
             writer.write_batch(batch)
@@ -181,10 +181,10 @@ def measure_naive(args: argparse.Namespace) -> dict:
     import pandas as pd
 
     from provincial_reports.declarations import report_types
-    from provincial_reports.validate.suites import _batch_definition, _run_suite
+    from provincial_reports.validate.suites import batch_definition, run_suite
 
     report_type = report_types()["relief_disbursements"]
-    _batch_definition()
+    batch_definition()
     ready = time.perf_counter()
     warehouse = duckdb.connect(str(args.work / "naive.duckdb"))
     for n, path in enumerate(csv_files(args.data)):
@@ -193,7 +193,7 @@ def measure_naive(args: argparse.Namespace) -> dict:
         frame["source_row"] = range(2, len(frame) + 2)
         for column in ("period", "org_unit_code", "beneficiary_category", "paid_on"):
             frame[column] = frame[column].astype(object)
-        if not _run_suite(report_type, frame, suite_parameters(path))["success"]:
+        if not run_suite(report_type, frame, suite_parameters(path))["success"]:
             raise SystemExit(f"naive: {path} failed its suite")
         frame.to_parquet(args.work / f"naive-{n}.parquet")
         if n == 0:

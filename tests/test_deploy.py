@@ -194,8 +194,7 @@ def test_minio_init_runs_the_province_user_script(services: dict) -> None:
 
 def test_committed_user_script_is_the_generated_one() -> None:
     assert USER_SCRIPT.read_text(encoding="utf-8") == mc_script(), (
-        "regenerate: python -m provincial_reports.tools.province_access mc-script "
-        "> deploy/minio/create-province-users.sh"
+        "regenerate: python -m provincial_reports.cli access mc-script > deploy/minio/create-province-users.sh"
     )
 
 
@@ -211,9 +210,7 @@ def test_user_script_never_holds_a_password() -> None:
 def test_committed_policies_are_the_generated_ones(tmp_path: Path) -> None:
     generated = {path.name: path.read_text(encoding="utf-8") for path in write_policies(tmp_path)}
     committed = {path.name: path.read_text(encoding="utf-8") for path in POLICIES.iterdir()}
-    assert committed == generated, (
-        "regenerate: python -m provincial_reports.tools.province_access write deploy/minio/policies"
-    )
+    assert committed == generated, "regenerate: python -m provincial_reports.cli access write deploy/minio/policies"
     assert len(committed) == len(provinces()) == 31
 
 

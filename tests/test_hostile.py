@@ -18,9 +18,10 @@ from factory import csv_bytes, province_row, upload
 from provincial_reports import pipeline
 from provincial_reports.declarations import report_types
 from provincial_reports.land import Arrival, arrival_of
+from provincial_reports.process import judge
 from provincial_reports.stores.objects import StoredObject
 from provincial_reports.stores.warehouse import connect
-from provincial_reports.validate.suites import Verdict
+from provincial_reports.validate.verdict import Verdict
 
 CORPUS = json.loads(EXPECTED.read_text(encoding="utf-8"))
 METRICS = [m.name for m in report_types()["winter_warmth"].metrics]
@@ -33,7 +34,7 @@ def arrival(source: str, data: bytes) -> Arrival:
 
 def judged(file: str, data: bytes, folder: str = JIANGXI) -> Verdict:
     found = arrival(f"{folder}/{file}", data)
-    return pipeline.judge(found, data)
+    return judge(found, data)
 
 
 def test_the_corpus_has_at_least_40_files_each_with_its_expected_answer():
@@ -47,7 +48,7 @@ def test_the_corpus_has_at_least_40_files_each_with_its_expected_answer():
 @pytest.mark.parametrize("case", CORPUS, ids=[c["file"] for c in CORPUS])
 def test_each_corpus_file_gets_its_expected_answer(case):
     data = (FILES / case["file"]).read_bytes()
-    verdict, table = pipeline.judge(arrival(f"{JIANGXI}/{case['file']}", data), data)
+    verdict, table = judge(arrival(f"{JIANGXI}/{case['file']}", data), data)
     failures = "\n".join(verdict.failures)
     if case["answer"] == "rejected":
         assert not verdict.accepted
@@ -61,7 +62,7 @@ def test_each_corpus_file_gets_its_expected_answer(case):
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read():
-    verdict, table = pipeline.judge(arrival(f"{JIANGXI}/big.csv", data := oversized()), data)
+    verdict, table = judge(arrival(f"{JIANGXI}/big.csv", data := oversized()), data)
     assert table is None
     assert "above the limit of 20 MiB" in verdict.failures[0]
 

@@ -157,7 +157,7 @@ def test_a_crash_inside_the_load_leaves_the_warehouse_as_before(workspace, monke
     def crash(*_args):
         raise OSError("lake unreachable in the middle of the load")
 
-    monkeypatch.setattr(load_step, "_figures", crash)
+    monkeypatch.setattr(load_step, "figures", crash)
     with pytest.raises(OSError):
         pipeline.load(answers)
     assert fingerprint(workspace) == before

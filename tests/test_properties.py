@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from test_hostile import arrival
 
 from factory import csv_bytes, province_row
-from provincial_reports import pipeline
 from provincial_reports.declarations import report_types
-from provincial_reports.read.tables import ReadTable, Unreadable, read_submission
+from provincial_reports.process import judge
+from provincial_reports.read import Unreadable
+from provincial_reports.read.tables import ReadTable, read_submission
 from provincial_reports.write import to_arrow
 
 REPORT = report_types()["winter_warmth"]
@@ -242,7 +243,7 @@ def test_whatever_the_cells_hold_judging_and_converting_never_raise(cells):
     """Odd cell values (huge, NaN, text, signs) end as an answer; an accepted table converts."""
     data = json.dumps([province_row("360000") | cells]).encode()
     found = arrival("360000/2025-01/r.json", data)
-    verdict, table = pipeline.judge(found, data)
+    verdict, table = judge(found, data)
     if verdict.accepted:
         to_arrow(table, found.submission_id)
     else:

@@ -14,7 +14,9 @@ import openpyxl
 import pytest
 
 from provincial_reports.declarations import Column, report_types
-from provincial_reports.read.tables import CellProblem, ReadTable, Unreadable, read_submission
+from provincial_reports.read import Unreadable
+from provincial_reports.read.cells import CellProblem
+from provincial_reports.read.tables import ReadTable, read_submission
 
 REPORT = report_types()["winter_warmth"]
 COLUMN_NAMES = [c.name for c in REPORT.columns]

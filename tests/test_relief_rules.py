@@ -20,7 +20,7 @@ from provincial_reports.land import arrival_of
 from provincial_reports.privacy import MissingPseudonymKey
 from provincial_reports.read import batches as read_batches
 from provincial_reports.stores.objects import StoredObject
-from provincial_reports.validate import records as disbursements
+from provincial_reports.validate import batch_results, record_pass
 
 SOURCE = "360000/2025-01/relief.csv"
 
@@ -216,7 +216,7 @@ def test_records_sent_as_xlsx_are_refused_and_not_copied(folders):
 
 
 def test_a_bad_row_in_the_last_batch_rejects_the_file(folders, monkeypatch):
-    monkeypatch.setattr(disbursements, "BATCH_ROWS", 10)
+    monkeypatch.setattr(record_pass, "BATCH_ROWS", 10)
     rows = records(45)
     rows[44]["amount_yuan"] = "0"
     answer = answer_for(folders, relief_csv(rows))
@@ -231,7 +231,7 @@ def test_a_bad_row_in_the_last_batch_rejects_the_file(folders, monkeypatch):
 
 
 def test_counts_and_listed_rows_add_up_across_batches(folders, monkeypatch):
-    monkeypatch.setattr(disbursements, "BATCH_ROWS", 10)
+    monkeypatch.setattr(record_pass, "BATCH_ROWS", 10)
     rows = records(30)
     for n in (3, 15, 27):
         rows[n]["beneficiary_category"] = "retired"
@@ -249,7 +249,7 @@ def test_counts_and_listed_rows_add_up_across_batches(folders, monkeypatch):
 
 
 def test_a_file_whose_every_row_is_wrong_quotes_the_first_rows_and_counts_the_rest(folders, monkeypatch):
-    monkeypatch.setattr(disbursements, "BATCH_ROWS", 10)
+    monkeypatch.setattr(record_pass, "BATCH_ROWS", 10)
     rows = records(45)
     for row in rows:
         row["beneficiary_category"] = "retired"
@@ -319,13 +319,13 @@ def test_a_validated_batch_is_freed_once_the_next_is_validated():
         "categories": ["model"],
         "amount_cap_yuan": 5000,
     }
-    first = disbursements._gx_frame(batch)
+    first = batch_results.gx_frame(batch)
     alive = weakref.ref(first)
     gc.disable()
     try:
-        assert disbursements._suite_result(RELIEF, first, parameters)["success"]
+        assert batch_results.batch_suite_result(RELIEF, first, parameters)["success"]
         del first
-        assert disbursements._suite_result(RELIEF, disbursements._gx_frame(batch), parameters)["success"]
+        assert batch_results.batch_suite_result(RELIEF, batch_results.gx_frame(batch), parameters)["success"]
         assert alive() is None
     finally:
         gc.enable()

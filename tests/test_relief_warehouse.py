@@ -14,7 +14,7 @@ from relief_factory import KEY, identity_number, record, records, relief_csv
 from test_pipeline import query, run_once
 
 from factory import csv_bytes, province_row, upload
-from provincial_reports import privacy as pseudonymise
+from provincial_reports import privacy
 from provincial_reports.stores.warehouse import connect
 
 SCHEMAS = ("ingest", "core", "staging", "mart")
@@ -33,7 +33,7 @@ def test_accepted_records_are_loaded_pseudonymised(keyed):
     run_once()
     loaded = query(keyed, "SELECT * FROM core.disbursements ORDER BY source_row")
     assert len(loaded) == 6
-    assert loaded[1]["beneficiary_pseudonym"] == pseudonymise.pseudonym(rows[1]["beneficiary_id"], KEY.encode())
+    assert loaded[1]["beneficiary_pseudonym"] == privacy.pseudonym(rows[1]["beneficiary_id"], KEY.encode())
     assert (loaded[1]["birth_year"], loaded[1]["sex"]) == (1967, "female")
     assert (loaded[0]["birth_year"], loaded[0]["sex"]) == (1980, "male")
     assert loaded[0]["amount_yuan"] == Decimal("800.00")
@@ -175,13 +175,13 @@ def test_a_category_without_any_payment_is_flagged_against_its_count(keyed):
 def test_the_key_may_come_from_an_airflow_connection(monkeypatch):
     monkeypatch.delenv("REPORTS_PSEUDONYM_KEY", raising=False)
     monkeypatch.setenv("AIRFLOW_CONN_REPORTS_PSEUDONYM_KEY", json.dumps({"conn_type": "generic", "password": KEY}))
-    assert pseudonymise.pseudonym_key() == KEY.encode()
+    assert privacy.pseudonym_key() == KEY.encode()
 
 
 def test_a_short_key_is_refused(monkeypatch):
     monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", "short")
-    with pytest.raises(pseudonymise.MissingPseudonymKey, match="shorter"):
-        pseudonymise.pseudonym_key()
+    with pytest.raises(privacy.MissingPseudonymKey, match="shorter"):
+        privacy.pseudonym_key()
 
 
 def test_duckdb_draws_no_progress_bar_into_task_logs(tmp_path):
@@ -189,11 +189,11 @@ def test_duckdb_draws_no_progress_bar_into_task_logs(tmp_path):
     a line of block characters rewritten by carriage returns in an Airflow task log. In a child
     process: under pytest, DuckDB leaves its bar off by itself."""
     check = f"""
-from provincial_reports.validate import records as disbursements
+from provincial_reports.validate.record_pass import worker_duckdb
 from provincial_reports.stores.warehouse import connect
 SHOWN = "SELECT current_setting('enable_progress_bar')"
 warehouse = connect("duckdb:///{tmp_path / "warehouse.duckdb"}")
-print(warehouse.connection.execute(SHOWN).fetchone()[0], disbursements._duckdb().execute(SHOWN).fetchone()[0])
+print(warehouse.connection.execute(SHOWN).fetchone()[0], worker_duckdb().execute(SHOWN).fetchone()[0])
 """
     shown = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     assert shown.stdout.split() == ["False", "False"]

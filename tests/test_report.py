@@ -15,7 +15,7 @@ from pathlib import Path
 from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.config import settings
-from provincial_reports.report.data_docs import write_page
+from provincial_reports.report.html import write_page
 from provincial_reports.report.site import refresh_site
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import connect

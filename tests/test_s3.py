@@ -22,7 +22,9 @@ from airflow_harness import run_dag
 from conftest import Workspace
 from factory import csv_bytes, valid_rows
 from provincial_reports import pipeline
-from provincial_reports.stores.objects import LocalStore, S3Store, open_store
+from provincial_reports.stores.local import LocalStore
+from provincial_reports.stores.objects import open_store
+from provincial_reports.stores.s3 import S3Store
 from provincial_reports.stores.warehouse import connect
 
 REGION = "us-east-1"

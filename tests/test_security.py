@@ -22,7 +22,8 @@ from factory import csv_bytes, upload, valid_rows
 from provincial_reports import cli, pipeline
 from provincial_reports.land import Arrival, read_landed
 from provincial_reports.stores import warehouse
-from provincial_reports.stores.objects import LocalStore, S3Store
+from provincial_reports.stores.local import LocalStore
+from provincial_reports.stores.s3 import S3Store
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.export import FORMULA_TRIGGERS, neutralised
 

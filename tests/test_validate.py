@@ -9,7 +9,7 @@ import pytest
 
 from factory import WINTER_WARMTH, city_row, csv_bytes, province_row, valid_rows
 from provincial_reports.land import arrival_of
-from provincial_reports.pipeline import judge
+from provincial_reports.process import judge
 from provincial_reports.stores.objects import StoredObject
 
 

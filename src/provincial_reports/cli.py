@@ -1,4 +1,6 @@
-"""Commands for the Makefile: write the demo submissions, and show a run's outcome.
+"""The project's one command line: `python -m provincial_reports.cli COMMAND` (or the
+`provincial-reports` script), what the Makefile and operators run. Each command's body lives in
+the stage or tool it belongs to; this module only parses arguments and prints.
 
 `show` is what `make run` and `make demo` print after Airflow ran the DAG: the latest answer of
 every file, the national totals and where the validation results are. It exits non-zero when a
@@ -13,14 +15,14 @@ from pathlib import Path
 
 from provincial_reports.config import redacted, settings
 from provincial_reports.land import find_new_arrivals
-from provincial_reports.load.transaction import ledger_keys
-from provincial_reports.report.site import submissions_table
+from provincial_reports.load.ledger import ledger_keys
+from provincial_reports.report.terminal import submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import SQL, connect
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
 from provincial_reports.tools.export import MARTS as EXPORT_MARTS
 from provincial_reports.tools.export import export_marts
-from provincial_reports.total import national_totals, totals_table
+from provincial_reports.total import national_totals
 
 
 def show() -> int:
@@ -65,11 +67,39 @@ def export(folder: Path, fmt: str, marts: list[str]) -> int:
     return 0
 
 
+def samples(landing: Path) -> int:
+    """The demo's submissions, each with its arrival time as modification time."""
+    from provincial_reports.tools.samples import write_samples
+
+    written = write_samples(landing)
+    print(f"wrote {len(written)} sample submissions under {landing}")
+    return 0
+
+
+def report() -> int:
+    from provincial_reports.pipeline import report as refresh
+
+    print(refresh())
+    return 0
+
+
+def access(command: str, folder: Path | None) -> int:
+    """The MinIO policies and set-up script (deploy/minio/), generated from expectations/provinces.yaml."""
+    from provincial_reports.tools.province_access import mc_script, write_policies
+
+    if command == "write":
+        written = write_policies(folder)
+        print(f"{len(written)} policies written to {folder}")
+    else:
+        sys.stdout.write(mc_script())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provincial_reports.cli")
     commands = parser.add_subparsers(dest="command", required=True)
-    samples = commands.add_parser("samples", help="write the demo submissions into a landing folder")
-    samples.add_argument("landing", type=Path)
+    sample = commands.add_parser("samples", help="write the demo submissions into a landing folder")
+    sample.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
     commands.add_parser("roles", help="create the PostgreSQL warehouse roles (as an administrator)")
     exports = commands.add_parser("export", help="the marts as CSV (UTF-8 with BOM) or XLSX files for auditors")
@@ -77,20 +107,20 @@ def main(argv: list[str] | None = None) -> int:
     exports.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     exports.add_argument("--mart", action="append", choices=list(EXPORT_MARTS), help="one mart (default: all)")
     commands.add_parser("report", help="rebuild the report site from the warehouse, reprocessing nothing")
+    policies = commands.add_parser("access", help="the provinces' MinIO access (deploy/minio/)")
+    policy_commands = policies.add_subparsers(dest="access", required=True)
+    written = policy_commands.add_parser("write", help="write one <code>.json IAM policy per province into a folder")
+    written.add_argument("folder", type=Path)
+    policy_commands.add_parser("mc-script", help="print the mc commands that create the buckets, users and policies")
     args = parser.parse_args(argv)
     if args.command == "export":
         return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
     if args.command == "samples":
-        from provincial_reports.tools.samples import write_samples
-
-        written = write_samples(args.landing)
-        print(f"wrote {len(written)} sample submissions under {args.landing}")
-        return 0
+        return samples(args.landing)
     if args.command == "report":
-        from provincial_reports.pipeline import report
-
-        print(report())
-        return 0
+        return report()
+    if args.command == "access":
+        return access(args.access, getattr(args, "folder", None))
     return create_roles() if args.command == "roles" else show()
 
 

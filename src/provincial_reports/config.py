@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = PROJECT_ROOT / "data"
+DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Settings:
     lake: str
     warehouse: str
     site: str  # the report site's folder (a local path: it is what a web server publishes)
+    expectations: str  # the report types' folders and provinces.yaml: what is expected of the provinces
 
 
 def settings() -> Settings:
@@ -30,6 +32,7 @@ def settings() -> Settings:
         lake=os.environ.get("REPORTS_LAKE", str(DEFAULT_DATA / "lake")),
         warehouse=os.environ.get("REPORTS_WAREHOUSE", f"duckdb:///{DEFAULT_DATA / 'warehouse.duckdb'}"),
         site=os.environ.get("REPORTS_SITE", str(DEFAULT_DATA / "site")),
+        expectations=os.environ.get("REPORTS_EXPECTATIONS", str(DEFAULT_EXPECTATIONS)),
     )
 
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import yaml
 
-from provincial_reports.config import PROJECT_ROOT
+from provincial_reports.config import settings
 
-EXPECTATIONS = PROJECT_ROOT / "expectations"
 DECLARATION = "report_type.yaml"
 SUITE = "suite.json"
+RULES = "rules.yaml"
+PROVINCES = "provinces.yaml"
 NUMERIC_TYPES = ("decimal", "integer")
 
 
@@ -47,15 +48,56 @@ class PartsSumToTotal:
 
 
 @dataclass(frozen=True)
+class Category:
+    """A beneficiary category, and the summary metric that counts its beneficiaries."""
+
+    code: str
+    label_zh: str
+    summary_metric: str
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule checked on every row of a records file: `flag` names the column of the records pass
+    that is true where a row breaks it; `shown` the value quoted beside the row number."""
+
+    flag: str
+    check: str
+    column: str
+    en: str
+    zh: str
+    shown: str | None = None
+
+
+@dataclass(frozen=True)
+class RecordsRules:
+    """What a records type declares (`records:` in its report_type.yaml, its rules.yaml)."""
+
+    amount_cap_yuan: float
+    min_age: int
+    max_age: int
+    categories: tuple[Category, ...]
+    reconcile_with: str
+    funds_metric: str
+    count_tolerance: float
+    row_rules: tuple[RowRule, ...]
+
+    def wording(self, text: str) -> str:
+        """A rule's words with the declared ages filled in."""
+        return text.format(min_age=self.min_age, max_age=self.max_age)
+
+
+@dataclass(frozen=True)
 class ReportType:
     name: str
     title_zh: str
     title_en: str
+    folder: Path
     columns: tuple[Column, ...]
     parts_sum_to_total: tuple[PartsSumToTotal, ...]
     cities_not_above_province: bool
     due_day: int | None = None  # the day of the month after the period by which files are due
-    streamed: bool = False  # beneficiary-level records, processed in batches by disbursements.py
+    records: RecordsRules | None = None  # beneficiary-level payment records, read in batches
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -65,7 +107,7 @@ class ReportType:
         return tuple(c for c in self.columns if c.is_metric)
 
     def suite(self) -> dict:
-        return json.loads((EXPECTATIONS / self.name / SUITE).read_text(encoding="utf-8"))
+        return json.loads((self.folder / SUITE).read_text(encoding="utf-8"))
 
 
 @dataclass(frozen=True)
@@ -84,12 +126,22 @@ def _load_yaml(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def _report_type(doc: dict) -> ReportType:
+def _records_rules(folder: Path, doc: dict) -> RecordsRules:
+    return RecordsRules(
+        **{k: v for k, v in doc.items() if k != "categories"},
+        categories=tuple(Category(**c) for c in doc["categories"]),
+        row_rules=tuple(RowRule(**r) for r in _load_yaml(folder / RULES)["row_rules"]),
+    )
+
+
+def _report_type(folder: Path) -> ReportType:
+    doc = _load_yaml(folder / DECLARATION)
     rules = doc.get("row_rules", {})
     return ReportType(
         name=doc["name"],
         title_zh=doc["title_zh"],
         title_en=doc["title_en"],
+        folder=folder,
         columns=tuple(Column(**c) for c in doc["columns"]),
         parts_sum_to_total=tuple(
             PartsSumToTotal(r["total"], tuple(r["parts"]), float(r["tolerance"]))
@@ -97,22 +149,25 @@ def _report_type(doc: dict) -> ReportType:
         ),
         cities_not_above_province=bool(rules.get("cities_not_above_province", False)),
         due_day=doc.get("due_day"),
-        streamed=bool(doc.get("streamed", False)),
+        records=_records_rules(folder, doc["records"]) if "records" in doc else None,
     )
 
 
-@cache
 def report_types() -> dict[str, ReportType]:
-    docs = (_load_yaml(p) for p in sorted(EXPECTATIONS.glob(f"*/{DECLARATION}")))
-    return {rt.name: rt for rt in map(_report_type, docs)}
+    """Every report type declared under REPORTS_EXPECTATIONS, by name."""
+    return _report_types_in(Path(settings().expectations))
 
 
-@cache
 def provinces() -> dict[str, Province]:
-    return {p["code"]: Province(**p) for p in _load_yaml(EXPECTATIONS / "provinces.yaml")["provinces"]}
+    return _provinces_in(Path(settings().expectations))
 
 
 @cache
-def records_declaration(name: str) -> dict:
-    """The `records:` section of a streamed report type (categories, caps, reconciliation)."""
-    return _load_yaml(EXPECTATIONS / name / DECLARATION)["records"]
+def _report_types_in(expectations: Path) -> dict[str, ReportType]:
+    types = (_report_type(p.parent) for p in sorted(expectations.glob(f"*/{DECLARATION}")))
+    return {rt.name: rt for rt in types}
+
+
+@cache
+def _provinces_in(expectations: Path) -> dict[str, Province]:
+    return {p["code"]: Province(**p) for p in _load_yaml(expectations / PROVINCES)["provinces"]}

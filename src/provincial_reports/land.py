@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from provincial_reports.declarations import provinces
 from provincial_reports.stores.objects import Store, StoredObject
@@ -78,6 +78,14 @@ def arrival_hashed(obj: StoredObject, sha: str, size: int) -> Arrival:
         filename=obj.key.rsplit("/", 1)[-1],
         path_problem=problem,
     )
+
+
+def as_held(arrival: Arrival, sha: str, size: int) -> Arrival:
+    """The arrival for the bytes actually read: a file replaced since it was listed is answered for
+    what was read, as the new version it is."""
+    if sha == arrival.sha256:
+        return arrival
+    return replace(arrival, sha256=sha, size=size, submission_id=submission_id(arrival.source, sha))
 
 
 def landed_place(landing: Store, arrival: Arrival) -> tuple[Store, str]:

@@ -1,4 +1,5 @@
-"""Identity numbers never leave the landing zone in clear: a keyed pseudonym replaces them.
+"""Identity numbers never leave the landing zone in clear: a keyed pseudonym replaces them, and a
+number quoted in an answer is masked.
 
 The pseudonym is keyed BLAKE2b (128 bits, hex) of the trimmed, upper-cased number: the same person
 gets the same pseudonym in every file and period (so distinct beneficiaries and duplicate
@@ -12,17 +13,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from provincial_reports.stores.secrets import airflow_connection
 from provincial_reports.validate.resident_id import cleaned
 
 KEY_ENV = "REPORTS_PSEUDONYM_KEY"
 KEY_CONNECTION = "reports_pseudonym_key"
 MIN_KEY_BYTES = 16
 PSEUDONYM_BYTES = 16  # 128 bits
+# Masking keeps the issuing region (the first 6 characters) and the last 4, as a bank statement does.
+SHOWN_FIRST, SHOWN_LAST = 6, 4
+IDENTITY_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
 
 
 class MissingPseudonymKey(RuntimeError):
@@ -42,15 +48,8 @@ def pseudonym_key() -> bytes:
 
 
 def _key_from_airflow() -> str | None:
-    try:
-        from airflow.sdk import BaseHook
-        from airflow.sdk.exceptions import AirflowNotFoundException
-    except ImportError:
-        return None
-    try:
-        return BaseHook.get_connection(KEY_CONNECTION).password
-    except AirflowNotFoundException:
-        return None
+    connection = airflow_connection(KEY_CONNECTION)
+    return connection.password if connection else None
 
 
 def pseudonym(identity_number: str, key: bytes) -> str:
@@ -80,3 +79,19 @@ def _digest(h: hashlib.blake2b, data: bytes) -> bytes:
 def _blake2b_key(key: bytes) -> bytes:
     """BLAKE2b takes keys of up to 64 bytes; a longer secret is condensed to 64 first."""
     return key if len(key) <= hashlib.blake2b.MAX_KEY_SIZE else hashlib.blake2b(key).digest()
+
+
+def mask_identity_numbers(text: str) -> str:
+    """Any identity number quoted in a text keeps its region and last four characters only."""
+    return IDENTITY_NUMBER.sub(r"\1" + "*" * (18 - SHOWN_FIRST - SHOWN_LAST) + r"\2", text)
+
+
+def masked_sql(column: str) -> str:
+    """The same rule in SQL, for a value of any length: one of SHOWN_FIRST + SHOWN_LAST characters or
+    fewer is starred whole."""
+    shown = SHOWN_FIRST + SHOWN_LAST
+    return (
+        f"CASE WHEN length({column}) > {shown} THEN left({column}, {SHOWN_FIRST}) || "
+        f"repeat('*', length({column}) - {shown}) || right({column}, {SHOWN_LAST}) "
+        f"ELSE repeat('*', length({column})) END"
+    )

@@ -30,7 +30,7 @@ if __name__ == "__main__":
 import openpyxl  # noqa: E402
 
 from provincial_reports.declarations import report_types  # noqa: E402
-from provincial_reports.read import MAX_FILE_BYTES, MAX_ROWS  # noqa: E402
+from provincial_reports.read.formats import MAX_FILE_BYTES, MAX_ROWS  # noqa: E402
 
 REPORT = report_types()["winter_warmth"]
 NAMES = [c.name for c in REPORT.columns]

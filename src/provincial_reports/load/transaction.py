@@ -7,156 +7,38 @@ already holds, so nothing is counted twice.
 
 from __future__ import annotations
 
-import io
-from datetime import datetime
-
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
 from provincial_reports import failpoints
-from provincial_reports.declarations import ReportType, provinces, report_types
+from provincial_reports.declarations import report_types
+from provincial_reports.load.declarations import refresh_declarations
+from provincial_reports.load.figures import figures
+from provincial_reports.load.ledger import insert_ledger_row
+from provincial_reports.load.records import load_records
 from provincial_reports.load.validation_results import validation_rows
 from provincial_reports.stores.objects import Store
 from provincial_reports.stores.warehouse import Warehouse, create_tables, create_views
-from provincial_reports.validate.records import load_records
-
-FIGURE_VALUE = pa.decimal128(38, 4)  # wide enough for any int64 count and any decimal(18, 4)
-LEDGER_COLUMNS = (
-    "submission_id",
-    "source",
-    "sha256",
-    "size_bytes",
-    "received_at",
-    "processed_at",
-    "report_type",
-    "province_code",
-    "period",
-    "outcome",
-    "reason",
-    "rows_read",
-    "raw_location",
-    "result_location",
-    "parquet_location",
-)
+from provincial_reports.write import Answer
 
 
-def ledger_keys(warehouse: Warehouse) -> set[tuple[str, str]]:
-    create_tables(warehouse)
-    return {(r["source"], r["sha256"]) for r in warehouse.query("SELECT source, sha256 FROM ingest.submissions")}
-
-
-def load_answers(warehouse: Warehouse, lake: Store, answers: list[dict]) -> int:
+def load_answers(warehouse: Warehouse, lake: Store, answers: list[Answer]) -> int:
     """Returns how many submissions were new to the ledger."""
     with warehouse.transaction():
         create_tables(warehouse)
-        _refresh_declarations(warehouse)
+        refresh_declarations(warehouse)
         known = {r["submission_id"] for r in warehouse.query("SELECT submission_id FROM ingest.submissions")}
-        new = [a for a in answers if a["submission_id"] not in known]
+        new = [a for a in answers if a.arrival.submission_id not in known]
         for number, answer in enumerate(new):
-            _insert_ledger_row(warehouse, answer)
+            insert_ledger_row(warehouse, answer)
             warehouse.insert_arrow("ingest.validation_results", validation_rows(lake, answer))
-            if answer["outcome"] == "accepted" and not _is_records(answer):
-                warehouse.insert_arrow("core.figures", _figures(lake, answer))
+            if answer.outcome == "accepted" and not _is_records(answer):
+                warehouse.insert_arrow("core.figures", figures(lake, answer))
             if number == 0:
                 failpoints.hit("mid_load")  # the first submission written, the others not yet
-        load_records(warehouse, lake, [a for a in new if a["outcome"] == "accepted" and _is_records(a)])
+        load_records(warehouse, lake, [a for a in new if a.outcome == "accepted" and _is_records(a)])
         create_views(warehouse)
         failpoints.hit("before_commit")
     failpoints.hit("after_commit")
     return len(new)
 
 
-def _is_records(answer: dict) -> bool:
-    return report_types()[answer["report_type"]].streamed
-
-
-def _refresh_declarations(warehouse: Warehouse) -> None:
-    """The warehouse's report types, provinces and metrics made equal to the YAML declarations."""
-    for table, rows in (
-        ("core.report_types", _report_type_rows()),
-        ("core.provinces", _province_rows()),
-        ("core.metrics", _metric_rows()),
-    ):
-        warehouse.execute(f"DELETE FROM {table}")
-        warehouse.insert_arrow(table, rows)
-
-
-def _report_type_rows() -> pa.Table:
-    return pa.Table.from_pylist(
-        [
-            {"report_type": rt.name, "title_zh": rt.title_zh, "title_en": rt.title_en, "due_day": rt.due_day}
-            for rt in report_types().values()
-        ],
-        schema=pa.schema(
-            [
-                ("report_type", pa.string()),
-                ("title_zh", pa.string()),
-                ("title_en", pa.string()),
-                ("due_day", pa.int32()),
-            ]
-        ),
-    )
-
-
-def _province_rows() -> pa.Table:
-    return pa.Table.from_pylist(
-        [{"province_code": p.code, "name_zh": p.name_zh, "name_en": p.name_en} for p in provinces().values()]
-    )
-
-
-def _metric_rows() -> pa.Table:
-    return pa.Table.from_pylist(
-        [
-            {
-                "report_type": rt.name,
-                "metric": c.name,
-                "label_zh": c.label_zh,
-                "unit": c.unit,
-                "value_type": c.type,
-                "position": position,
-            }
-            for rt in report_types().values()
-            for position, c in enumerate(rt.columns)
-            if c.is_metric
-        ]
-    )
-
-
-def _insert_ledger_row(warehouse: Warehouse, answer: dict) -> None:
-    row = {**answer, "size_bytes": answer["size"], "reason": "\n".join(answer["failures"]) or None}
-    for moment in ("received_at", "processed_at"):
-        row[moment] = datetime.fromisoformat(row[moment]).replace(tzinfo=None)
-    placeholders = ", ".join("?" for _ in LEDGER_COLUMNS)
-    warehouse.execute(
-        f"INSERT INTO ingest.submissions ({', '.join(LEDGER_COLUMNS)}) VALUES ({placeholders})",
-        [row[c] for c in LEDGER_COLUMNS],
-    )
-
-
-def _figures(lake: Store, answer: dict) -> pa.Table:
-    """The wide Parquet of one submission as long rows: one per unit and metric."""
-    report_type: ReportType = report_types()[answer["report_type"]]
-    wide = pq.read_table(io.BytesIO(lake.read(answer["parquet_location"])))
-    n = wide.num_rows
-
-    def constant(value: str) -> pa.Array:
-        return pa.array([value] * n, pa.string())
-
-    parts = [
-        pa.table(
-            {
-                "submission_id": wide["submission_id"],
-                "report_type": constant(report_type.name),
-                "period": constant(answer["period"]),
-                "province_code": constant(answer["province_code"]),
-                "org_unit_code": wide["org_unit_code"],
-                "org_unit_name": wide["org_unit_name"],
-                "source_row": wide["source_row"],
-                "metric": constant(metric.name),
-                "value": pc.cast(wide[metric.name], FIGURE_VALUE),
-            }
-        )
-        for metric in report_type.metrics
-    ]
-    return pa.concat_tables(parts)
+def _is_records(answer: Answer) -> bool:
+    return report_types()[answer.report_type].records is not None

@@ -11,6 +11,7 @@ import json
 import pyarrow as pa
 
 from provincial_reports.stores.objects import Store
+from provincial_reports.write import Answer
 
 SAMPLE_SIZE = 10
 SCHEMA = pa.schema(
@@ -26,10 +27,10 @@ SCHEMA = pa.schema(
 )
 
 
-def validation_rows(lake: Store, answer: dict) -> pa.Table:
-    document = json.loads(lake.read(answer["result_location"]))
+def validation_rows(lake: Store, answer: Answer) -> pa.Table:
+    document = json.loads(lake.read(answer.result_location))
     return pa.Table.from_pylist(
-        [_row(answer["submission_id"], position, r) for position, r in enumerate(document["results"])],
+        [_row(answer.arrival.submission_id, position, r) for position, r in enumerate(document["results"])],
         schema=SCHEMA,
     )
 

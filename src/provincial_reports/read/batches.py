@@ -1,9 +1,9 @@
-"""Reading a large upload as a stream of Arrow batches, never whole: for report types whose files
-run to millions of rows (beneficiary-level records), CSV in UTF-8 or GBK, or Parquet.
+"""Records read as a stream of Arrow batches, never whole: report types whose files run to millions
+of rows (beneficiary-level payment records), as CSV in UTF-8 or GBK, or Parquet.
 
 Every batch has the same shape whatever the file: `source_row` (the row's number in the file)
 plus one text column per declared column, null where the cell was empty or the column is
-missing. Typing and checking the text is the next step's work (disbursements.py), done in bulk.
+missing. Typing and checking the text is the next step's work (validate.records), done in bulk.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from provincial_reports.declarations import ReportType, report_types
-from provincial_reports.read.tables import MIN_HEADER_MATCHES, SOURCE_ROW, Unreadable, normalise_header
+from provincial_reports.read import SOURCE_ROW, Unreadable
+from provincial_reports.read.header import MIN_HEADER_MATCHES, HeaderFit, fit_header, matches, ranked_types
+from provincial_reports.read.text import encoding_of, suffix_of
 
 HEAD_BYTES = 64 * 1024  # where the header row must be
 HEADER_SEARCH_ROWS = 20
@@ -29,18 +31,14 @@ BATCH_ROWS = 200_000
 # Arrow's CSV reader reads blocks ahead of its consumer, some 32 of them (measured): with 8 MiB
 # blocks a worker held 300 MB of a 5-million-row file at once; with 1 MiB, about 35 MB.
 CSV_BLOCK_BYTES = 1024 * 1024
-STREAMED_SUFFIXES = ("csv", "parquet")
 
 
 @dataclass
-class BatchSource:
+class BatchSource(HeaderFit):
     """An opened file: its header's fit to the template, and its rows, batch by batch."""
 
     report_type: ReportType
     batches: Iterator[pa.RecordBatch]
-    unknown_headers: list[str] = field(default_factory=list)
-    missing_columns: list[str] = field(default_factory=list)
-    duplicate_headers: list[str] = field(default_factory=list)
     bad_rows: list[str] = field(default_factory=list)  # filled while the batches are read
     read_error: str | None = None  # set when a damaged stretch ended the batches early
 
@@ -53,18 +51,14 @@ def text_schema(report_type: ReportType) -> pa.Schema:
     return pa.schema([pa.field(SOURCE_ROW, pa.int64())] + [pa.field(c.name, pa.string()) for c in report_type.columns])
 
 
-def suffix_of(filename: str) -> str:
-    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-
-
-def streamed_type_of(filename: str, head: bytes) -> ReportType | None:
-    """The streamed report type a file is an upload of, from its first bytes; None for any other.
-    Parquet is accepted for streamed types only, so every Parquet file takes their path."""
+def records_type_of(filename: str, head: bytes) -> ReportType | None:
+    """The records report type a file is an upload of, from its first bytes; None for any other.
+    Parquet is accepted for records only, so every Parquet file takes their path."""
     suffix = suffix_of(filename)
     if suffix == "parquet":
-        return next((rt for rt in report_types().values() if rt.streamed), None)
+        return next((rt for rt in report_types().values() if rt.records), None)
     if suffix == "csv":
-        return _best_streamed_type(_head_rows(head))
+        return _best_records_type(_head_rows(head))
     return None
 
 
@@ -77,41 +71,15 @@ def open_batches(path: Path, filename: str, report_type: ReportType) -> BatchSou
 # --- the header ---------------------------------------------------------------------------------
 
 
-def _index(report_type: ReportType) -> dict[str, str]:
-    return {normalise_header(label): c.name for c in report_type.columns for label in (c.name, c.label_zh)}
-
-
-def _matches(report_type: ReportType, cells: list[str]) -> int:
-    index = _index(report_type)
-    return sum(normalise_header(c) in index for c in cells if c and c.strip())
-
-
-def _best_streamed_type(rows: list[list[str]]) -> ReportType | None:
-    """A streamed type wins a row naming more of its columns than of any other type's."""
+def _best_records_type(rows: list[list[str]]) -> ReportType | None:
+    """A records type wins a row naming more of its columns than of any other type's."""
     for cells in rows[:HEADER_SEARCH_ROWS]:
-        scored = sorted(report_types().values(), key=lambda rt: _matches(rt, cells), reverse=True)
-        best = scored[0]
-        if _matches(best, cells) >= MIN_HEADER_MATCHES:
-            runner_up = _matches(scored[1], cells) if len(scored) > 1 else 0
-            return best if best.streamed and _matches(best, cells) > runner_up else None
+        ranked = ranked_types(cells)
+        found, report_type = ranked[0]
+        if found >= MIN_HEADER_MATCHES:
+            runner_up = ranked[1][0] if len(ranked) > 1 else 0
+            return report_type if report_type.records and found > runner_up else None
     return None
-
-
-def _map_header(source: BatchSource, names: list[str]) -> dict[str, int]:
-    """Declared column -> position in the file; unknown, duplicate and missing ones recorded."""
-    index, positions = _index(source.report_type), {}
-    for position, name in enumerate(names):
-        if not name or not name.strip():
-            continue
-        declared = index.get(normalise_header(name))
-        if declared is None:
-            source.unknown_headers.append(name.strip())
-        elif declared in positions:
-            source.duplicate_headers.append(name.strip())
-        else:
-            positions[declared] = position
-    source.missing_columns = [c.name for c in source.report_type.columns if c.name not in positions]
-    return positions
 
 
 def _declared_batch(report_type: ReportType, first_row: int, columns: dict[str, pa.Array], rows: int) -> pa.RecordBatch:
@@ -125,24 +93,17 @@ def _declared_batch(report_type: ReportType, first_row: int, columns: dict[str, 
 # --- CSV ------------------------------------------------------------------------------------------
 
 
-def _encoding(head: bytes) -> str:
-    """UTF-8 if the head decodes as such (cut at a line end, so no character is split), else GB18030."""
-    cut = head[: head.rfind(b"\n") + 1] or head
-    try:
-        cut.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
-
-
 def _read_head(path: Path) -> bytes:
     with open(path, "rb") as f:
         return f.read(HEAD_BYTES)
 
 
 def _head_rows(head: bytes) -> list[list[str]]:
-    encoding = _encoding(head)
-    text = head.decode("utf-8-sig" if encoding == "utf-8" else encoding, errors="replace")
+    try:
+        encoding = encoding_of(head, head=True)
+    except Unreadable:
+        return []  # no header can be found in it: read as a summary file, which says why
+    text = head.decode(encoding, errors="replace")
     lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     try:
         return list(csv.reader(io.StringIO("\n".join(lines))))
@@ -151,14 +112,14 @@ def _head_rows(head: bytes) -> list[list[str]]:
 
 
 def _csv_source(path: Path, report_type: ReportType) -> BatchSource:
-    source = BatchSource(report_type, iter(()))
+    source = BatchSource(report_type=report_type, batches=iter(()))
     head = _read_head(path)
     rows = _head_rows(head)
-    header_at = next((i for i, cells in enumerate(rows) if _matches(report_type, cells) >= MIN_HEADER_MATCHES), None)
+    header_at = next((i for i, cells in enumerate(rows) if matches(report_type, cells) >= MIN_HEADER_MATCHES), None)
     if header_at is None:
         raise Unreadable("no header row found in the first rows (未找到表头行，请使用模板中的列名)")
     header = rows[header_at]
-    positions = _map_header(source, header)
+    positions = fit_header(report_type, header, source)
     names = [f"c{i}" for i in range(len(header))]
 
     def note_bad_row(row: pacsv.InvalidRow) -> str:
@@ -170,7 +131,10 @@ def _csv_source(path: Path, report_type: ReportType) -> BatchSource:
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
-                skip_rows=header_at + 1, column_names=names, block_size=CSV_BLOCK_BYTES, encoding=_encoding(head)
+                skip_rows=header_at + 1,
+                column_names=names,
+                block_size=CSV_BLOCK_BYTES,
+                encoding=_arrow_encoding(encoding_of(head, head=True)),
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row),
             convert_options=pacsv.ConvertOptions(
@@ -184,6 +148,11 @@ def _csv_source(path: Path, report_type: ReportType) -> BatchSource:
         raise Unreadable(f"the CSV cannot be read: {exc} (CSV文件无法读取)") from exc
     source.batches = _stopping_at_damage(source, _numbered(report_type, reader, positions, names, header_at + 2))
     return source
+
+
+def _arrow_encoding(encoding: str) -> str:
+    """Arrow reads UTF-8 natively and skips its BOM itself; any other encoding goes through Python's codecs."""
+    return "utf-8" if encoding == "utf-8-sig" else encoding
 
 
 def _stopping_at_damage(source: BatchSource, batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
@@ -218,9 +187,9 @@ def _parquet_source(path: Path, report_type: ReportType) -> BatchSource:
         parquet = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise Unreadable(f"the file is not a readable Parquet file ({exc}) (无法读取该Parquet文件)") from exc
-    source = BatchSource(report_type, iter(()))
+    source = BatchSource(report_type=report_type, batches=iter(()))
     names = parquet.schema_arrow.names
-    positions = _map_header(source, names)
+    positions = fit_header(report_type, names, source)
     columns = {d: names[p] for d, p in positions.items()}
     source.batches = _stopping_at_damage(source, _parquet_batches(report_type, parquet, columns))
     return source

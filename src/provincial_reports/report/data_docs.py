@@ -13,31 +13,36 @@ from __future__ import annotations
 
 import json
 import re
-import uuid
 from html import escape
 from pathlib import Path
 
 from provincial_reports.declarations import ReportType
+from provincial_reports.report.html import ROOT_VARIABLES, write_page
 from provincial_reports.stores.objects import Store
+from provincial_reports.validate.suites import expectation_suite
 
 VALIDATION = "validation"
 SUITES = "suites"
-STYLE = """<style>
-body { font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif; color:#1d2733; margin:0;
-  background:#f3f6f9; }
+STYLE = (
+    "<style>"
+    + ROOT_VARIABLES
+    + """
+body { font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif; color:var(--ink); margin:0;
+  background:var(--band); }
 .container-fluid, .container { max-width:1180px; margin:0 auto; padding:8px 24px; }
-.docs-back { background:#1f3a56; padding:10px 24px; } .docs-back a { color:#cfe3f7; }
-.docs-file { max-width:1180px; margin:12px auto 0; padding:10px 16px; background:#fff; border:1px solid #d8dee5;
-  border-radius:6px; } .docs-file ul { margin:6px 0 0; color:#a72b2b; }
-table { border-collapse:collapse; margin:6px 0 12px; background:#fff; }
-th, td { border:1px solid #d8dee5; padding:4px 8px; text-align:left; vertical-align:top; }
-.card { background:#fff; border:1px solid #d8dee5; border-radius:6px; padding:12px 16px; margin:0 0 14px; }
+.docs-back { background:var(--header); padding:10px 24px; } .docs-back a { color:var(--header-link); }
+.docs-file { max-width:1180px; margin:12px auto 0; padding:10px 16px; background:var(--paper);
+  border:1px solid var(--line); border-radius:6px; } .docs-file ul { margin:6px 0 0; color:var(--bad); }
+table { border-collapse:collapse; margin:6px 0 12px; background:var(--paper); }
+th, td { border:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
+.card { background:var(--paper); border:1px solid var(--line); border-radius:6px; padding:12px 16px; margin:0 0 14px; }
 ul.breadcrumb, ol.breadcrumb { list-style:none; padding:0; display:flex; gap:8px; }
 .ge-logo, form, .custom-radio, .form-check, footer { display:none; }
-.fa-check-circle::before { content:"✔"; color:#1f7a4d; } .fa-times::before { content:"✘"; color:#a72b2b; }
-.text-danger { color:#a72b2b; } .text-success { color:#1f7a4d; }
-a { color:#2d5d8a; text-decoration:none; }
+.fa-check-circle::before { content:"✔"; color:var(--ok); } .fa-times::before { content:"✘"; color:var(--bad); }
+.text-danger { color:var(--bad); } .text-success { color:var(--ok); }
+a { color:var(--accent); text-decoration:none; }
 </style>"""
+)
 BACK = '<div class="docs-back"><a href="../index.html">← the consolidation report · 返回汇总报告</a></div>'
 
 
@@ -66,13 +71,11 @@ def validation_html(document: dict) -> str:
 
 
 def suite_html(report_type: ReportType) -> str:
-    import great_expectations as gx
     from great_expectations.render.renderer import ExpectationSuitePageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    doc = report_type.suite()
-    suite = gx.ExpectationSuite(name=doc["name"], expectations=doc["expectations"], meta=doc.get("meta"))
-    return self_contained(DefaultJinjaPageView().render(ExpectationSuitePageRenderer().render(suite)), "")
+    page = ExpectationSuitePageRenderer().render(expectation_suite(report_type))
+    return self_contained(DefaultJinjaPageView().render(page), "")
 
 
 def _answer_banner(meta: dict) -> str:
@@ -119,16 +122,3 @@ def self_contained(html: str, banner: str) -> str:
     html = re.sub(r'href="(?:\.\./)+expectations/([^"/]+\.html)"', rf'href="../{SUITES}/\1"', html)
     html = html.replace("</head>", f'<link rel="icon" href="data:,">{STYLE}</head>', 1)
     return re.sub(r"(<body\b[^>]*>)", lambda body: body.group(1) + BACK + banner, html, count=1)
-
-
-def write_page(path: Path, html: str) -> None:
-    """Written aside and renamed: a build that dies midway never leaves half a page that looks
-    done. The aside name is the writer's own, so two builds at once (two DAG runs, or `make
-    report` beside one) each replace the page whole instead of renaming each other's file away."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
-    try:
-        partial.write_text(html, encoding="utf-8")
-        partial.replace(path)
-    finally:
-        partial.unlink(missing_ok=True)

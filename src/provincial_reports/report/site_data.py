@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from provincial_reports.stores.warehouse import Warehouse
 
@@ -88,12 +87,3 @@ def beijing_time(moment: datetime | None) -> str:
 def due_date(due_at: datetime | None) -> str:
     """The due day as people say it: due_at is the first moment after it, in UTC."""
     return "—" if due_at is None else f"{due_at + BEIJING - timedelta(seconds=1):%Y-%m-%d}"
-
-
-def figure_text(value: Decimal | float | None, value_type: str = "decimal") -> str:
-    """Thousands separated; money to the cent without trailing zeros; counts as whole numbers."""
-    if value is None:
-        return "—"
-    if value_type == "integer":
-        return f"{int(value):,}"
-    return f"{float(value):,.2f}".rstrip("0").rstrip(".")

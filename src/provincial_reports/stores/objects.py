@@ -1,4 +1,5 @@
-"""The landing zone and the lake as key/value stores: a local folder or an S3 (or MinIO) prefix.
+"""The landing zone and the lake as key/value stores: a local folder (`local`) or an S3 or MinIO
+prefix (`s3`), behind one interface.
 
 Keys are always relative, '/'-separated paths under the store's root, whatever the backend, so
 that a file's `source` in the warehouse reads the same on a laptop and in production.
@@ -7,20 +8,12 @@ that a file's `source` in the warehouse reads the same on a laptop and in produc
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
-import tempfile
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
-
-if TYPE_CHECKING:  # boto3 is imported only when an S3 store is first used
-    from botocore.client import BaseClient as S3Client
-
-log = logging.getLogger(__name__)
-HASH_CHUNK_BYTES = 1024 * 1024
+from typing import Protocol
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -37,74 +30,19 @@ class StoredObject:
 
 
 class Store(Protocol):
-    """What the pipeline needs of a landing zone or a lake, whichever backend serves it."""
+    """What the pipeline needs of a landing zone or a lake, whichever backend serves it. A write,
+    from bytes or from a finished local file, replaces an object whole: a reader never sees half
+    of one. Large objects move as files (`local_file`, `put_file`), never held whole in memory."""
 
     def list(self) -> Iterator[StoredObject]: ...
     def read(self, key: str) -> bytes: ...
+    def head(self, key: str, size: int) -> bytes: ...
     def sha256(self, key: str) -> tuple[str, int]: ...
     def write(self, key: str, data: bytes) -> None: ...
+    def put_file(self, key: str, path: Path) -> None: ...
+    def local_file(self, key: str) -> AbstractContextManager[Path]: ...
     def location(self, key: str) -> str: ...
     def within(self, prefix: str) -> Store: ...
-
-
-class LocalStore:
-    """A folder. Writes go to a temporary file and are renamed into place, so a reader never
-    sees half a file and a crash leaves nothing behind under the final name."""
-
-    def __init__(self, root: str | Path) -> None:
-        self.root = Path(root)
-
-    def __repr__(self) -> str:
-        return f"LocalStore({str(self.root)!r})"
-
-    def list(self) -> Iterator[StoredObject]:
-        """Every file under the root; a symbolic link leading out of it is skipped loudly, as
-        read() would refuse it."""
-        if not self.root.exists():
-            return
-        for path in self.root.rglob("*"):
-            if path.is_file():
-                key = path.relative_to(self.root).as_posix()
-                if not self._inside(path):
-                    log.warning("Skipping %s: it leads outside %s", path, self.root)
-                    continue
-                stat = path.stat()
-                yield StoredObject(key=key, size=stat.st_size, modified=datetime.fromtimestamp(stat.st_mtime, UTC))
-
-    def read(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
-
-    def sha256(self, key: str) -> tuple[str, int]:
-        return file_sha256(self._path(key))
-
-    def write(self, key: str, data: bytes) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".writing-")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-
-    def location(self, key: str) -> str:
-        return str(self._path(key))
-
-    def within(self, prefix: str) -> LocalStore:
-        return LocalStore(self._path(prefix))
-
-    def _path(self, key: str) -> Path:
-        """The file `key` names, refused if the key could climb out of the root or a symbolic
-        link on the way leads out of it."""
-        path = self.root / checked_key(key)
-        if not self._inside(path):
-            raise ValueError(f"refusing storage key {key!r}: it leads outside {self.root}")
-        return path
-
-    def _inside(self, path: Path) -> bool:
-        return path.resolve().is_relative_to(self.root.resolve())
 
 
 def unsafe_key_problem(key: str) -> str | None:
@@ -131,125 +69,12 @@ def checked_key(key: str) -> str:
     return key
 
 
-class S3Store:
-    """A prefix in an S3 bucket (or MinIO, or anything speaking the S3 API).
-
-    Endpoint, region and credentials come from boto3's own chain (AWS_ENDPOINT_URL,
-    AWS_ACCESS_KEY_ID, AWS_DEFAULT_REGION, ~/.aws, instance roles...), so the same code serves AWS
-    and a MinIO container; only when that chain has no credentials does it fall back to the
-    Airflow connection `aws_default`. A PUT replaces an object whole, so, as with LocalStore's
-    rename, a reader never sees half a file.
-    """
-
-    def __init__(self, url: str) -> None:
-        if not url.startswith("s3://"):
-            raise ValueError(f"not an s3:// URL: {url!r}")
-        bucket, _, prefix = url.removeprefix("s3://").partition("/")
-        if not bucket:
-            raise ValueError(f"no bucket in {url!r}")
-        self.bucket = bucket
-        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
-        self._client: S3Client | None = None
-
-    def __repr__(self) -> str:
-        return f"S3Store('s3://{self.bucket}/{self.prefix}')"
-
-    @property
-    def client(self) -> S3Client:
-        """Made on first use, so opening a store (or importing this module) costs nothing."""
-        if self._client is None:
-            self._client = s3_client()
-        return self._client
-
-    def list(self) -> Iterator[StoredObject]:
-        """Every object under the prefix, 1,000 per request. Folder markers (keys ending in '/',
-        as consoles create them) are not files; a key no read() would accept is skipped loudly
-        rather than failing the whole listing."""
-        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self.prefix)
-        for page in pages:
-            for item in page.get("Contents", []):
-                key = item["Key"][len(self.prefix) :]
-                if not key or key.endswith("/"):
-                    continue
-                problem = unsafe_key_problem(key)
-                if problem:
-                    log.warning("Skipping s3://%s/%s: its key %s", self.bucket, item["Key"], problem)
-                    continue
-                yield StoredObject(key=key, size=item["Size"], modified=item["LastModified"].astimezone(UTC))
-
-    def read(self, key: str) -> bytes:
-        """The whole body in one GET: if the object was replaced since listing, these are the new
-        bytes, which the caller re-hashes (botocore checks the length against Content-Length)."""
-        body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + checked_key(key))["Body"]
-        try:
-            return body.read()
-        finally:
-            body.close()
-
-    def sha256(self, key: str) -> tuple[str, int]:
-        """Like LocalStore.sha256, over the body of one GET, chunk by chunk."""
-        body = self.client.get_object(Bucket=self.bucket, Key=self.prefix + checked_key(key))["Body"]
-        digest, size = hashlib.sha256(), 0
-        try:
-            for chunk in body.iter_chunks(HASH_CHUNK_BYTES):
-                digest.update(chunk)
-                size += len(chunk)
-        finally:
-            body.close()
-        return digest.hexdigest(), size
-
-    def write(self, key: str, data: bytes) -> None:
-        self.client.put_object(Bucket=self.bucket, Key=self.prefix + checked_key(key), Body=data)
-
-    def location(self, key: str) -> str:
-        return f"s3://{self.bucket}/{self.prefix}{checked_key(key)}"
-
-    def within(self, prefix: str) -> S3Store:
-        """The same bucket and client, narrowed to `prefix` under this store's prefix."""
-        narrowed = S3Store(f"s3://{self.bucket}/{self.prefix}{checked_key(prefix)}")
-        narrowed._client = self._client
-        return narrowed
-
-
-def s3_client() -> S3Client:
-    """An S3 client from boto3's standard chain, or from the Airflow connection `aws_default`
-    (login = access key, password = secret, extra endpoint_url / region_name) when the chain has
-    no credentials and Airflow is there to ask. Nothing secret is ever logged."""
-    import boto3
-
-    session = boto3.session.Session()
-    if session.get_credentials() is None:
-        fallback = _airflow_connection_settings()
-        if fallback is not None:
-            log.info("No AWS credentials in the environment; using the Airflow connection aws_default")
-            return session.client("s3", **fallback)
-    return session.client("s3")
-
-
-def _airflow_connection_settings() -> dict[str, str] | None:
-    """boto3 client arguments from the Airflow connection `aws_default`, or None without Airflow
-    or without that connection (boto3 then reports the missing credentials itself)."""
-    try:
-        from airflow.sdk import BaseHook
-        from airflow.sdk.exceptions import AirflowNotFoundException
-    except ImportError:
-        return None
-    try:
-        conn = BaseHook.get_connection("aws_default")
-    except AirflowNotFoundException:
-        return None
-    extra = conn.extra_dejson
-    settings = {
-        "aws_access_key_id": conn.login,
-        "aws_secret_access_key": conn.password,
-        "endpoint_url": extra.get("endpoint_url"),
-        "region_name": extra.get("region_name"),
-    }
-    return {name: value for name, value in settings.items() if value}
-
-
 def open_store(url: str) -> Store:
     """An s3:// URL is an S3 prefix; anything else is a local folder."""
     if url.startswith("s3://"):
+        from provincial_reports.stores.s3 import S3Store
+
         return S3Store(url)
+    from provincial_reports.stores.local import LocalStore
+
     return LocalStore(url)

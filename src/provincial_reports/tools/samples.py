@@ -18,7 +18,6 @@ import io
 import json
 import os
 import random
-import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from pathlib import Path
 
-from provincial_reports.config import settings
 from provincial_reports.declarations import provinces, report_types
 
 REPORT = report_types()["winter_warmth"]
@@ -456,15 +454,3 @@ def write_samples(landing: Path) -> list[str]:
         os.utime(path, (moment, moment))
         written.append(sample.source)
     return written
-
-
-def main(argv: list[str]) -> int:
-    landing = Path(argv[1]) if len(argv) > 1 else Path(settings().landing)
-    for position, source in enumerate(write_samples(landing)):
-        print(f"{arrival_time(position, SAMPLES[position]):%Y-%m-%d %H:%M}  {source}")
-    print(f"wrote {len(SAMPLES)} sample submissions under {landing}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

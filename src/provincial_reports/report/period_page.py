@@ -1,257 +1,28 @@
-"""The consolidation report as HTML: an index and one page per report type and period.
-
-Every page is self-contained (inline CSS, SVG charts, no script, no font or file fetched), so it
-reads the same offline, from a file share or attached to a mail. Chinese labels stand beside the
-English names. Links only go down the audit trail: national figure → province figures → source
-file → its validation page (Great Expectations Data Docs, validation/<submission_id>.html).
-"""
+"""One page per report type and period: the national totals and how they were reached, province by
+province, flag by flag and file by file, down to each file's validation page."""
 
 from __future__ import annotations
 
 from html import escape
 
 from provincial_reports.report.charts import Bar, Point, bar_chart, line_chart
-from provincial_reports.report.site_data import SiteData, beijing_time, due_date, figure_text
+from provincial_reports.report.html import (
+    box,
+    headers,
+    heading,
+    note,
+    page,
+    rule_list,
+    status_pill,
+    table,
+    th,
+    validation_href,
+)
+from provincial_reports.report.index_page import overdue_provinces
+from provincial_reports.report.site_data import SiteData, beijing_time, due_date
+from provincial_reports.wording import figure_text
 
-STATUS_LABELS = {
-    "accepted": ("accepted", "已接收"),
-    "resubmitted": ("resubmitted", "重报后接收"),
-    "rejected": ("rejected", "被退回"),
-    "missing": ("missing", "未报送"),
-    "superseded": ("superseded", "已被替换"),
-}
 RULE_LABELS = {"factor_of_10": "factor of 10 (十倍偏差)", "robust_z": "robust z-score (稳健Z值)"}
-
-CSS = """
-:root { --ink:#1d2733; --muted:#5b6875; --line:#d8dee5; --paper:#ffffff; --band:#f3f6f9;
-  --ok:#1f7a4d; --ok-bg:#e3f4ea; --late:#8a5a00; --late-bg:#fdf0d2; --re:#1d5fa8; --re-bg:#e2eefb;
-  --bad:#a72b2b; --bad-bg:#fbe4e4; --none:#6b7480; --none-bg:#eceff2; --accent:#2d5d8a; --warn:#d9822b; }
-* { box-sizing: border-box; }
-body { margin:0; font:14px/1.5 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei",
-  system-ui,sans-serif; color:var(--ink); background:var(--band); }
-header.top { background:#1f3a56; color:#fff; padding:18px 32px 14px; }
-header.top a { color:#cfe3f7; }
-header.top h1 { margin:4px 0 2px; font-size:22px; font-weight:600; }
-header.top .sub { color:#cfe3f7; font-size:13px; }
-main { max-width:1180px; margin:0 auto; padding:20px 32px 48px; }
-section { background:var(--paper); border:1px solid var(--line); border-radius:6px; padding:16px 20px;
-  margin:0 0 18px; }
-h2 { font-size:17px; margin:0 0 10px; font-weight:600; }
-h2 .zh, h3 .zh, th .zh { color:var(--muted); font-weight:400; margin-left:6px; }
-h3 { font-size:15px; margin:0 0 8px; font-weight:600; }
-p.note, .note { color:var(--muted); font-size:12.5px; }
-table { border-collapse:collapse; width:100%; font-size:13px; }
-th, td { text-align:left; padding:5px 8px; border-bottom:1px solid var(--line); vertical-align:top; }
-th { background:var(--band); font-weight:600; white-space:nowrap; }
-td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; white-space:nowrap; }
-code, .mono { font-family:"DejaVu Sans Mono",Consolas,monospace; font-size:12px; word-break:break-all; }
-a { color:var(--accent); text-decoration:none; } a:hover { text-decoration:underline; }
-.cards { display:flex; flex-wrap:wrap; gap:12px; margin:0 0 18px; }
-.card { flex:1 1 140px; background:var(--paper); border:1px solid var(--line); border-radius:6px;
-  padding:10px 14px; }
-.card .big { font-size:24px; font-weight:600; } .card .what { color:var(--muted); font-size:12.5px; }
-.pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; white-space:nowrap; }
-.s-accepted { background:var(--ok-bg); color:var(--ok); } .s-late { background:var(--late-bg); color:var(--late); }
-.s-resubmitted { background:var(--re-bg); color:var(--re); } .s-rejected { background:var(--bad-bg); color:var(--bad); }
-.s-missing, .s-superseded { background:var(--none-bg); color:var(--none); }
-.s-flag { background:#fdebd9; color:#9a4d06; }
-table.matrix td, table.matrix th { text-align:center; padding:4px 6px; }
-table.matrix td.prov, table.matrix th.prov { text-align:left; white-space:nowrap; }
-table.matrix td a.pill, table.matrix td span.pill { min-width:112px; }
-.metric { display:grid; grid-template-columns: 480px 1fr; gap:18px; border-top:1px solid var(--line);
-  padding-top:14px; margin-top:14px; }
-.metric:first-of-type { border-top:0; margin-top:0; padding-top:0; }
-.metric .side h3 { margin-top:0; }
-svg.chart { display:block; max-width:100%; height:auto; font-size:11px; }
-svg.chart .label { fill:var(--ink); } svg.chart .value { fill:var(--muted); }
-svg.chart .note { fill:var(--muted); font-size:10px; }
-svg.chart .bar { fill:#5b8db8; } svg.chart .bar.flagged { fill:var(--warn); }
-svg.chart .trend { fill:none; stroke:var(--accent); stroke-width:2; } svg.chart .dot { fill:var(--accent); }
-svg.chart .axis { stroke:var(--line); }
-ul.rules { margin:4px 0 0; padding-left:18px; } ul.rules li { margin:2px 0; }
-.legend { display:flex; flex-wrap:wrap; gap:8px; margin:8px 0 0; }
-nav.periods a { margin-right:10px; }
-tr.flagged td { background:#fff6ec; }
-"""
-
-
-def status_pill(status: str, on_time: bool | None = None) -> str:
-    en, zh = STATUS_LABELS[status]
-    css = status
-    if status in ("accepted", "resubmitted") and on_time is False:
-        en, zh, css = f"{en}, late", f"{zh}（逾期）", "late"
-    elif status in ("accepted", "resubmitted") and on_time:
-        en, zh = f"{en}, on time", f"{zh}（按时）"
-    return f'<span class="pill s-{css}">{escape(en)} · {escape(zh)}</span>'
-
-
-def page(title_en: str, title_zh: str, subtitle: str, body: str, home: str) -> str:
-    nav = f'<a href="{home}">← all reports · 全部报表</a>' if home else "National consolidation · 全国汇总"
-    return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">'
-        f"<title>{escape(title_en)} · {escape(title_zh)}</title><style>{CSS}</style></head><body>"
-        f'<header class="top"><div class="sub">{nav}</div><h1>{escape(title_zh)} · {escape(title_en)}</h1>'
-        f'<div class="sub">{subtitle}</div></header><main>{body}</main></body></html>\n'
-    )
-
-
-def heading(en: str, zh: str, level: int = 2) -> str:
-    return f'<h{level}>{escape(en)}<span class="zh">{escape(zh)}</span></h{level}>'
-
-
-def th(en: str, zh: str = "", css: str = "") -> str:
-    cls = f' class="{css}"' if css else ""
-    return f'<th{cls}>{escape(en)}<span class="zh">{escape(zh)}</span></th>' if zh else f"<th{cls}>{escape(en)}</th>"
-
-
-def headers(*columns: tuple[str, ...]) -> str:
-    return "".join(th(*column) for column in columns)
-
-
-def table(head: str, rows: str) -> str:
-    return f"<table><tr>{head}</tr>{rows}</table>"
-
-
-def note(text: str, element_id: str = "") -> str:
-    """A plain-words explanation; `text` is our own wording, never data."""
-    ident = f' id="{element_id}"' if element_id else ""
-    return f'<p class="note"{ident}>{text}</p>'
-
-
-def box(element_id: str, en: str, zh: str, body: str) -> str:
-    return f'<section id="{element_id}">{heading(en, zh)}{body}</section>'
-
-
-def validation_link(submission_id: str, depth: int, text: str = "validation · 校验结果") -> str:
-    return f'<a href="{validation_href(submission_id, depth)}">{text}</a>'
-
-
-def period_href(report_type: str, period: str) -> str:
-    return f"{report_type}/{period}.html"
-
-
-def validation_href(submission_id: str, depth: int) -> str:
-    return f"{'../' * depth}validation/{submission_id}.html"
-
-
-# --- the index ------------------------------------------------------------------------------------
-
-
-def index_page(data: SiteData) -> str:
-    parts = [_report_type_section(data, rt) for rt in data.report_types if data.periods(rt["report_type"])]
-    if not parts:
-        parts = ["<section><p>No files have arrived yet. 尚未收到任何报表。</p></section>"]
-    unplaced = data.unplaced_files()
-    if unplaced:
-        parts.append(_unplaced_section(unplaced))
-    built = beijing_time(data.as_of)
-    subtitle = f"Built {built} Beijing time from the warehouse · 数据截至北京时间 {built}"
-    return page("Provincial reports", "省级报表汇总", subtitle, "".join(parts), home="")
-
-
-def _report_type_section(data: SiteData, rt: dict) -> str:
-    name, periods = rt["report_type"], data.periods(rt["report_type"])
-    due = (
-        f"due by day {rt['due_day']} of the following month · 次月{rt['due_day']}日前报送"
-        if rt["due_day"]
-        else "no due day declared"
-    )
-    rows = "".join(_period_row(data, name, period) for period in periods)
-    return (
-        f"<section>{heading(rt['title_en'], rt['title_zh'])}"
-        f'<p class="note"><code>{escape(name)}</code> · {escape(due)} · '
-        f'<a href="suites/{escape(name)}.html">the validation rules (Data Docs) · 校验规则</a></p>'
-        f"<table><tr>{th('Period', '报告期')}{th('Provinces accepted', '已接收', 'num')}{th('on time', '按时', 'num')}"
-        f"{th('late', '逾期', 'num')}{th('rejected only', '仅被退回', 'num')}{th('missing', '未报送', 'num')}"
-        f"{th('Review flags', '待复核', 'num')}{th('Overdue provinces', '逾期未报')}</tr>{rows}</table>"
-        f"</section><section>{heading('Completeness and timeliness', '报送完整性与及时性')}"
-        f"{_matrix(data, name, periods)}</section>"
-    )
-
-
-def _period_row(data: SiteData, name: str, period: str) -> str:
-    cells = data.of("completeness", name, period)
-    counted = [c for c in cells if c["status"] in ("accepted", "resubmitted")]
-    overdue = overdue_provinces(data, name, period)
-    return (
-        f'<tr><td><a href="{period_href(name, period)}">{escape(period)}</a></td>'
-        f'<td class="num">{len(counted)} / {len(cells)}</td>'
-        f'<td class="num">{sum(c["on_time"] is True for c in counted)}</td>'
-        f'<td class="num">{sum(c["on_time"] is False for c in counted)}</td>'
-        f'<td class="num">{sum(c["status"] == "rejected" for c in cells)}</td>'
-        f'<td class="num">{sum(c["status"] == "missing" for c in cells)}</td>'
-        f'<td class="num">{len(data.of("flags", name, period))}</td>'
-        f"<td>{escape('、'.join(c['province_name_zh'] for c in overdue)) or '—'}</td></tr>"
-    )
-
-
-def overdue_provinces(data: SiteData, report_type: str, period: str) -> list[dict]:
-    """Provinces with no accepted file although the due day has passed (as of the build)."""
-    return [
-        c
-        for c in data.of("completeness", report_type, period)
-        if c["status"] in ("missing", "rejected") and c["due_at"] is not None and c["due_at"] <= data.as_of
-    ]
-
-
-def _matrix(data: SiteData, name: str, periods: list[str]) -> str:
-    cells = {(c["province_code"], c["period"]): c for c in data.completeness if c["report_type"] == name}
-    head = "".join(f'<th><a href="{period_href(name, p)}">{escape(p)}</a></th>' for p in periods)
-    rows = []
-    for province in data.provinces:
-        code = province["province_code"]
-        tds = "".join(_matrix_cell(name, cells[(code, p)]) for p in periods if (code, p) in cells)
-        rows.append(
-            f'<tr><td class="prov">{escape(province["name_zh"])} '
-            f'<span class="note">{escape(province["name_en"])} {code}</span></td>{tds}</tr>'
-        )
-    legend = "".join(
-        status_pill(s, t)
-        for s, t in (
-            ("accepted", True),
-            ("accepted", False),
-            ("resubmitted", True),
-            ("rejected", None),
-            ("missing", None),
-        )
-    )
-    return (
-        f'<table class="matrix"><tr><th class="prov">Province · 省份</th>{head}</tr>{"".join(rows)}</table>'
-        f'<div class="legend">{legend}</div>'
-        '<p class="note">Resubmitted: accepted after an earlier file was rejected or replaced. '
-        "On time: the file in force arrived before the end of the due day, Beijing time. "
-        "重报后接收：此前文件被退回或被替换。按时：现行文件在截止日（北京时间）结束前到达。</p>"
-    )
-
-
-def _matrix_cell(name: str, cell: dict) -> str:
-    pill = status_pill(cell["status"], cell["on_time"])
-    anchor = f"file-{cell['submission_id']}" if cell["submission_id"] else f"province-{cell['province_code']}"
-    if cell["status"] == "missing":
-        return f"<td>{pill}</td>"
-    return f'<td><a href="{period_href(name, cell["period"])}#{anchor}">{pill}</a></td>'
-
-
-def _unplaced_section(files: list[dict]) -> str:
-    rows = "".join(
-        f"<tr><td><code>{escape(f['source'])}</code></td><td>{beijing_time(f['received_at'])}</td>"
-        f"<td>{_reasons(f['reason'])}</td><td>{validation_link(f['submission_id'], 0)}</td></tr>"
-        for f in files
-    )
-    return (
-        f"<section>{heading('Files outside any province and period folder', '未放入省份/报告期目录的文件')}"
-        + table(headers(("Location", "位置"), ("Received", "接收时间"), ("Failed rules", "未通过的规则"), ("",)), rows)
-        + "</section>"
-    )
-
-
-def _reasons(reason: str | None) -> str:
-    lines = [line for line in (reason or "").splitlines() if line]
-    return '<ul class="rules">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>" if lines else ""
-
-
-# --- one report type and period ---------------------------------------------------------------------
 
 
 def period_page(data: SiteData, rt: dict, period: str) -> str:
@@ -421,7 +192,7 @@ def _rejected_section(data: SiteData, name: str, period: str) -> str:
     rows = "".join(
         f"<tr><td>{escape(f['province_name_zh'] or '')}<br>"
         f'<a href="#file-{escape(f["submission_id"])}"><code>{escape(f["source"])}</code></a></td>'
-        f"<td>{beijing_time(f['received_at'])}</td><td>{_reasons(f['reason'])}</td>"
+        f"<td>{beijing_time(f['received_at'])}</td><td>{rule_list(f['reason'])}</td>"
         f'<td><a href="{validation_href(f["submission_id"], 1)}">validation · 校验结果</a></td></tr>'
         for f in rejected
     )

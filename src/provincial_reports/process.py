@@ -1,0 +1,68 @@
+"""The one place where a file is routed: a summary report read whole, records read in batches, or
+a file refused unread (too large, or records in a format records may not come in). Each route
+ends in the file's answer, accepted or rejected.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from provincial_reports.declarations import ReportType
+from provincial_reports.land import Arrival, as_held, landed_place, read_landed, sha256_of
+from provincial_reports.privacy import pseudonym_key
+from provincial_reports.read import Unreadable
+from provincial_reports.read.batches import HEAD_BYTES, records_type_of
+from provincial_reports.read.formats import MAX_FILE_BYTES, too_large
+from provincial_reports.read.tables import ReadTable, read_submission
+from provincial_reports.stores.objects import Store, file_sha256
+from provincial_reports.validate.records import judge_records
+from provincial_reports.validate.tables import validate_submission
+from provincial_reports.validate.verdict import Verdict, reject_unread
+from provincial_reports.write import Answer, write_raw_in_place, write_with_raw_copy
+
+RECORDS_FORMATS_ONLY = (
+    "beneficiary-level records are accepted as CSV (UTF-8 or GBK) or Parquet only "
+    "(发放明细只接受CSV（UTF-8或GBK编码）或Parquet文件)"
+)
+
+
+def process_file(landing: Store, lake: Store, arrival: Arrival) -> Answer:
+    """Read, validate and write one file; its answer, whether accepted or rejected."""
+    store, key = landed_place(landing, arrival)
+    records = records_type_of(arrival.filename, store.head(key, HEAD_BYTES))
+    if records is not None:
+        return _process_records(landing, lake, arrival, records)
+    if arrival.size > MAX_FILE_BYTES:  # answered from its size, never read whole; kept where it landed
+        verdict = reject_unread(arrival, "readable", too_large(arrival.size))
+        return write_raw_in_place(landing, lake, arrival, verdict, None, None, None)
+    raw = read_landed(landing, arrival)
+    arrival = as_held(arrival, sha256_of(raw), len(raw))
+    verdict, table = judge(arrival, raw)
+    if table is not None and table.report_type.records:  # records as XLSX/JSON: never copied
+        return write_raw_in_place(landing, lake, arrival, verdict, table.report_type, None, None)
+    return write_with_raw_copy(lake, arrival, raw, verdict, table)
+
+
+def judge(arrival: Arrival, raw: bytes) -> tuple[Verdict, ReadTable | None]:
+    """The verdict on a file read whole, and its table when it could be read as one."""
+    if arrival.path_problem:
+        return reject_unread(arrival, "path", arrival.path_problem), None
+    try:
+        table = read_submission(raw, arrival.filename)
+    except Unreadable as exc:
+        return reject_unread(arrival, "readable", str(exc)), None
+    if table.report_type.records:
+        return reject_unread(arrival, "format", RECORDS_FORMATS_ONLY), table
+    return validate_submission(table, arrival), table
+
+
+def _process_records(landing: Store, lake: Store, arrival: Arrival, report_type: ReportType) -> Answer:
+    key = pseudonym_key()  # refused before anything is read
+    store, landed = landed_place(landing, arrival)
+    with store.local_file(landed) as path, tempfile.TemporaryDirectory(prefix="records-") as work:
+        arrival = as_held(arrival, *file_sha256(path))
+        output = Path(work) / "records.parquet"
+        verdict, rows = judge_records(arrival, path, report_type, key, output)
+        parquet = output if verdict.accepted else None
+        return write_raw_in_place(landing, lake, arrival, verdict, report_type, rows, parquet)

@@ -1,0 +1,48 @@
+"""Every file's answer and the national totals as text, for a task's log and the terminal."""
+
+from __future__ import annotations
+
+from provincial_reports.declarations import provinces, report_types
+from provincial_reports.stores.warehouse import Warehouse
+from provincial_reports.wording import figure_text
+
+STATUSES = ("accepted", "superseded", "rejected")
+
+
+def run_summary(answers: list[dict]) -> str:
+    """This run's new files: what the summarize task logs."""
+    if not answers:
+        return "No new files in the landing zone."
+    ordered = sorted(answers, key=lambda a: a["source"])
+    return _answers_text([(a["source"], a["outcome"], a["failures"]) for a in ordered])
+
+
+def submissions_table(warehouse: Warehouse) -> str:
+    """Every file seen, with its current status (superseded included): what `make run` prints."""
+    rows = warehouse.query(
+        "SELECT source, status, reason FROM mart.submissions ORDER BY province_code, period, received_at, source"
+    )
+    return _answers_text([(r["source"], r["status"], (r["reason"] or "").splitlines()) for r in rows])
+
+
+def _answers_text(answers: list[tuple[str, str, list[str]]]) -> str:
+    counts = ", ".join(f"{sum(status == s for _, status, _ in answers)} {s}" for s in STATUSES)
+    lines = [f"{len(answers)} file(s): {counts}"]
+    for source, status, failures in answers:
+        lines.append(f"  {status.upper():<10} {source}")
+        lines.extend(f"             - {failure}" for failure in failures)
+    return "\n".join(lines)
+
+
+def totals_table(rows: list[dict]) -> str:
+    """A fixed-width table for the terminal; missing provinces listed by code."""
+    lines = [f"{'report / period':<22} {'metric':<26} {'value':>14}  covered  missing"]
+    for r in rows:
+        label = report_types()[r["report_type"]].column(r["metric"]).label_zh
+        value = figure_text(r["value"], decimals=4)
+        missing = r["provinces_missing"] or "-"
+        lines.append(
+            f"{r['report_type'] + ' ' + r['period']:<22} {r['metric']:<26} {value:>14}  "
+            f"{r['provinces_reported']:>2}/{len(provinces())}    {missing}   {label}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""A summary table checked: the report type's suite, then the rules a single-column expectation
+cannot state (columns as in the template, cell types, parts summing to their total, cities not
+above their province), all in one result document.
+"""
+
+from __future__ import annotations
+
+import math
+
+from provincial_reports.land import Arrival
+from provincial_reports.read import SOURCE_ROW
+from provincial_reports.read.batches import BatchSource
+from provincial_reports.read.tables import ReadTable
+from provincial_reports.validate.suites import run_suite, summary_parameters
+from provincial_reports.validate.verdict import Verdict, check_result, verdict
+from provincial_reports.wording import figure_text
+
+
+def validate_submission(table: ReadTable, arrival: Arrival) -> Verdict:
+    gx_results = run_suite(table.report_type, table.frame, summary_parameters(arrival))
+    results = gx_results["results"] + _contract_checks(table)
+    return verdict(arrival, table.report_type, results, gx_results["meta"])
+
+
+def _contract_checks(table: ReadTable) -> list[dict]:
+    return [
+        columns_as_template(table),
+        *_cell_types(table),
+        *_parts_sum_to_total(table),
+        *_cities_not_above_province(table),
+    ]
+
+
+def columns_as_template(table: ReadTable | BatchSource) -> dict:
+    """The header's fit to the template, for a table read whole or a file read in batches."""
+    rt = table.report_type
+    findings = (
+        [f"missing column {rt.column(c).heading} (缺少列)" for c in table.missing_columns]
+        + [f"unrecognised column '{h}' (无法识别的列)" for h in table.unknown_headers]
+        + [f"column '{h}' appears twice (列重复)" for h in table.duplicate_headers]
+    )
+    return check_result(
+        "columns_as_template",
+        "the header row must have exactly the template's columns",
+        "表头应与模板列一致",
+        findings,
+    )
+
+
+def _cell_types(table: ReadTable) -> list[dict]:
+    by_column: dict[str, list[str]] = {}
+    for p in table.cell_problems:
+        by_column.setdefault(p.column, []).append(f"row {p.source_row}: '{p.value}' is not {p.expected}")
+    return [
+        check_result("cell_type", "cells must hold the column's type", "单元格内容应符合该列类型", found, column)
+        for column, found in by_column.items()
+    ]
+
+
+def _parts_sum_to_total(table: ReadTable) -> list[dict]:
+    frame, rt = table.frame, table.report_type
+    results = []
+    for rule in rt.parts_sum_to_total:
+        reported = frame.dropna(subset=[rule.total, *rule.parts])
+        gap = (reported[rule.total] - reported[list(rule.parts)].sum(axis=1)).abs()
+        bad = reported[gap > rule.tolerance + 1e-9]
+        findings = [
+            f"row {r[SOURCE_ROW]}: {figure_text(r[rule.total])} ≠ " + " + ".join(figure_text(r[p]) for p in rule.parts)
+            for _, r in bad.iterrows()
+        ]
+        parts_en = " + ".join(rule.parts)
+        parts_zh = "与".join(rt.column(p).label_zh for p in rule.parts)
+        results.append(
+            check_result(
+                "parts_sum_to_total",
+                f"must equal {parts_en} (within {rule.tolerance}) when all are reported",
+                f"应等于{parts_zh}之和（误差不超过{rule.tolerance}）",
+                findings,
+                rule.total,
+            )
+        )
+    return results
+
+
+def _cities_not_above_province(table: ReadTable) -> list[dict]:
+    """Compared against the first row ending in 0000; a missing or repeated one is reported by the suite."""
+    frame, rt = table.frame, table.report_type
+    if not rt.cities_not_above_province:
+        return []
+    is_province = frame["org_unit_code"].fillna("").str.endswith("0000")
+    if not is_province.any():
+        return []
+    province_row, cities = frame[is_province].iloc[0], frame[~is_province]
+    results = []
+    for column in rt.metrics:
+        province_value, city_sum = province_row[column.name], cities[column.name].sum(min_count=1)
+        above = not math.isnan(province_value) and not math.isnan(city_sum) and city_sum > province_value + 1e-9
+        findings = (
+            [f"cities add up to {figure_text(city_sum)}, the province reports {figure_text(province_value)}"]
+            if above
+            else []
+        )
+        results.append(
+            check_result(
+                "cities_not_above_province",
+                "the cities' sum must not be above the province's own figure",
+                "各市合计不能大于全省数",
+                findings,
+                column.name,
+            )
+        )
+    return results

@@ -1,0 +1,106 @@
+"""A file's verdict: every rule's result in one Great Expectations result document, which auditors
+read, and its `meta.answer`, which the province reads: every failed rule in plain words, with the
+column's Chinese label and English name, the rows and the values.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from provincial_reports.declarations import ReportType
+from provincial_reports.land import Arrival
+from provincial_reports.read import SOURCE_ROW
+from provincial_reports.wording import figure_text
+
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Verdict:
+    accepted: bool
+    document: dict
+    failures: list[str]
+
+
+def check_result(check: str, rule_en: str, rule_zh: str, findings: list[str], column: str | None = None) -> dict:
+    """A rule of ours in the shape of a GX expectation result, so one document holds all."""
+    kwargs = {"column": column} if column else {}
+    return {
+        "success": not findings,
+        "expectation_config": {
+            "type": f"contract:{check}",
+            "kwargs": kwargs,
+            "meta": {"rule_en": rule_en, "rule_zh": rule_zh},
+        },
+        "result": {"unexpected_count": len(findings), "partial_unexpected_list": findings[:MAX_LISTED]},
+        "exception_info": {"raised_exception": False},
+    }
+
+
+def listed_with_total(examples: list[str], total: int, what_en: str, what_zh: str) -> list[str]:
+    """The first examples and, when there are more than those, how many in all: at most
+    MAX_LISTED lines, so that the total is never the line cut off."""
+    if total <= len(examples):
+        return examples
+    return [*examples[: MAX_LISTED - 1], f"{total} {what_en} in all (共{total}{what_zh})"]
+
+
+def reject_unread(arrival: Arrival, check: str, message: str) -> Verdict:
+    """A file that never became a table still gets a result document, with the one rule it failed."""
+    result = check_result(check, "the file must be readable as the template", "文件应能按模板读取", [message])
+    return verdict(arrival, None, [result], {})
+
+
+def verdict(arrival: Arrival, report_type: ReportType | None, results: list[dict], meta: dict) -> Verdict:
+    failures = [explain(r, report_type) for r in results if not r["success"]]
+    ok = sum(r["success"] for r in results)
+    document = {
+        "success": not failures,
+        "results": results,
+        "statistics": {
+            "evaluated_expectations": len(results),
+            "successful_expectations": ok,
+            "unsuccessful_expectations": len(results) - ok,
+            "success_percent": 100.0 * ok / len(results),
+        },
+        "suite_name": report_type.name if report_type else None,
+        "meta": {
+            **meta,
+            "submission": arrival.to_dict(),
+            "answer": {"status": "rejected" if failures else "accepted", "failures": failures},
+        },
+    }
+    return Verdict(accepted=not failures, document=document, failures=failures)
+
+
+def explain(result: dict, report_type: ReportType | None) -> str:
+    """One failed rule as a sentence a province official can act on."""
+    config = result["expectation_config"]
+    column = config["kwargs"].get("column")
+    subject = report_type.column(column).heading if column and report_type else "the file (文件)"
+    rule = f"{config['meta']['rule_en']} ({config['meta']['rule_zh']})"
+    return f"{subject}: {rule}" + _where(result["result"])
+
+
+def _where(found: dict) -> str:
+    """The rows a rule found, with their values: all of a small file's (COMPLETE results), the
+    first few of a large one's (SUMMARY), and how many there were in all when not all are shown."""
+    rows = found.get("unexpected_index_list") or found.get("partial_unexpected_index_list")
+    if rows:
+        shown = rows[:MAX_LISTED]
+        listed = ", ".join(f"row {r[SOURCE_ROW]}: {_shown(v)}" for r in shown for k, v in r.items() if k != SOURCE_ROW)
+        total = max(found.get("unexpected_count") or 0, len(rows))
+        return f" — {listed}" + (f"; {total} rows in all (共{total}行)" if total > len(shown) else "")
+    listed = found.get("partial_unexpected_list") or found.get("details", {}).get("value_counts") or []
+    if found.get("missing_count") and "partial_missing_list" in found:
+        listed = [f"missing {', '.join(map(str, found['partial_missing_list']))}"]
+    if "observed_value" in found and not listed:
+        return f" — found {found['observed_value']}"
+    return f" — {'; '.join(map(str, listed))}" if listed else ""
+
+
+def _shown(value: object) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "(empty)"
+    return figure_text(value) if isinstance(value, (int, float)) else repr(value)
