@@ -28,8 +28,8 @@ from provincial_reports.read.text import encoding_of, suffix_of
 HEAD_BYTES = 64 * 1024  # where the header row must be
 HEADER_SEARCH_ROWS = 20
 BATCH_ROWS = 200_000
-# Arrow's CSV reader reads blocks ahead of its consumer, some 32 of them (measured): with 8 MiB
-# blocks a worker held 300 MB of a 5-million-row file at once; with 1 MiB, about 35 MB.
+# Arrow's CSV reader reads dozens of blocks ahead of its consumer: small blocks keep what a worker
+# holds of a large file small (README, Performance).
 CSV_BLOCK_BYTES = 1024 * 1024
 
 
