@@ -65,7 +65,8 @@ def expectations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_a_new_folder_is_a_new_report_type_run_through_to_the_totals(expectations, workspace):
     assert "summer_cooling" in report_types()
-    good = "报告期,单位代码,单位名称,清凉资金（万元）,慰问一线职工（人）,走访工地（个）\n2025-07,360000,江西省总工会,120.5,3000,42\n"
+    good = "报告期,单位代码,单位名称,清凉资金（万元）,慰问一线职工（人）,走访工地（个）\n"
+    good += "2025-07,360000,江西省总工会,120.5,3000,42\n"
     bad = "period,org_unit_code,org_unit_name,funds_cooling,workers_visited,sites_visited\n2025-07,320000,x,1,-5,1\n"
     for source, text in (("360000/2025-07/cooling.csv", good), ("330000/2025-07/cooling.csv", bad)):
         (workspace.landing / source).parent.mkdir(parents=True)
