@@ -255,3 +255,12 @@ def test_pipeline_cannot_write_the_landing_zone() -> None:
 def test_only_declared_provinces_get_a_policy(code: str) -> None:
     with pytest.raises(ValueError):
         policy_for(code)
+
+
+def test_the_image_installs_the_package_and_nothing_rides_on_pythonpath(compose: dict) -> None:
+    """The code is an installed package (editable, so compose's mounts of src/ take effect), never
+    a folder on PYTHONPATH or in Airflow's plugins folder."""
+    lines = [line.strip() for line in DOCKERFILE.read_text(encoding="utf-8").splitlines()]
+    installs = [line for line in lines if line.startswith("RUN pip install") and "-e /opt/reports" in line]
+    assert installs and "--no-deps" in installs[0], "the package goes in on top of the pinned requirements"
+    assert "PYTHONPATH" not in compose["x-airflow-common"]["environment"]

@@ -15,15 +15,15 @@ from provincial_reports.write import Answer
 
 SAMPLE_SIZE = 10
 SCHEMA = pa.schema(
-    [
-        pa.field("submission_id", pa.string()),
-        pa.field("position", pa.int32()),
-        pa.field("expectation", pa.string()),
-        pa.field("column_name", pa.string()),
-        pa.field("success", pa.bool_()),
-        pa.field("unexpected_count", pa.int64()),
-        pa.field("offending_sample", pa.string()),
-    ]
+    {
+        "submission_id": pa.string(),
+        "position": pa.int32(),
+        "expectation": pa.string(),
+        "column_name": pa.string(),
+        "success": pa.bool_(),
+        "unexpected_count": pa.int64(),
+        "offending_sample": pa.string(),
+    }
 )
 
 

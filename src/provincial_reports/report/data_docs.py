@@ -5,7 +5,7 @@ A validation page is named by submission id, and a submission's result never cha
 files without a page are rendered: the cost of a build follows what is new, not the history.
 GX's page template pulls Bootstrap, jQuery and Vega from CDNs; the pages are made self-contained
 (external tags and scripts dropped, a small inline stylesheet added) so that they read offline
-like the rest of the site. The contract checks (validate.py) are not GX expectation types; they
+like the rest of the site. Our own rules (validate.verdict.check_result) are not GX expectation types; they
 are shown as GX's own "unexpected rows" expectation with the rule as its description.
 """
 

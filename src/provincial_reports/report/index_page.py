@@ -12,10 +12,20 @@ from provincial_reports.report.html import (
     rule_list,
     status_pill,
     table,
-    th,
     validation_link,
 )
 from provincial_reports.report.site_data import SiteData, beijing_time
+
+PERIOD_COLUMNS = headers(
+    ("Period", "报告期"),
+    ("Provinces accepted", "已接收", "num"),
+    ("on time", "按时", "num"),
+    ("late", "逾期", "num"),
+    ("rejected only", "仅被退回", "num"),
+    ("missing", "未报送", "num"),
+    ("Review flags", "待复核", "num"),
+    ("Overdue provinces", "逾期未报"),
+)
 
 
 def index_page(data: SiteData) -> str:
@@ -42,10 +52,8 @@ def _report_type_section(data: SiteData, rt: dict) -> str:
         f"<section>{heading(rt['title_en'], rt['title_zh'])}"
         f'<p class="note"><code>{escape(name)}</code> · {escape(due)} · '
         f'<a href="suites/{escape(name)}.html">the validation rules (Data Docs) · 校验规则</a></p>'
-        f"<table><tr>{th('Period', '报告期')}{th('Provinces accepted', '已接收', 'num')}{th('on time', '按时', 'num')}"
-        f"{th('late', '逾期', 'num')}{th('rejected only', '仅被退回', 'num')}{th('missing', '未报送', 'num')}"
-        f"{th('Review flags', '待复核', 'num')}{th('Overdue provinces', '逾期未报')}</tr>{rows}</table>"
-        f"</section><section>{heading('Completeness and timeliness', '报送完整性与及时性')}"
+        + table(PERIOD_COLUMNS, rows)
+        + f"</section><section>{heading('Completeness and timeliness', '报送完整性与及时性')}"
         f"{_matrix(data, name, periods)}</section>"
     )
 
