@@ -95,7 +95,9 @@ class ValidationPageLink(BaseOperatorLink):
 
 def returned_value(ti_key):
     """The task instance's return value as stored in the metadata database, read as plain JSON
-    (never deserialized into classes); None if it has none."""
+    (never deserialized into classes); None if it has none. Tasks push it through the Execution
+    API, so it comes back as a dict (SQLite and PostgreSQL alike); a JSON string, as
+    XComModel.set(serialize=True) stores it, is parsed."""
     import json
 
     from airflow.models.xcom import XCOM_RETURN_KEY, XComModel
