@@ -155,7 +155,21 @@ def test_the_scheduler_runs_the_dag_triggered_through_the_rest_api(airflow, work
             "SELECT provinces_reported, value FROM mart.national_totals WHERE metric = 'jobs_offered'"
         )
         answered = warehouse.query("SELECT count(*) AS n FROM mart.submissions WHERE status = 'accepted'")
+        submission_ids = {row["submission_id"] for row in warehouse.query("SELECT submission_id FROM mart.submissions")}
     finally:
         warehouse.close()
     assert answered == [{"n": 3}]
     assert [row["provinces_reported"] for row in totals] == [3]
+
+    # plugins/consolidation_report.py, with XCom in PostgreSQL (JSONB): each process task instance links
+    # to its file's validation page, which the api-server serves from the site the report task drew.
+    links = {
+        api.get(
+            f"/dags/{DAG_ID}/dagRuns/{t['dag_run_id']}/taskInstances/process/links", params={"map_index": m}
+        ).json()["extra_links"]["Validation page · 校验结果"]
+        for t in processed["task_instances"]
+        if (m := t["map_index"]) >= 0
+    }
+    assert links == {f"/consolidation-report/validation/{i}.html" for i in submission_ids}
+    for link in links:
+        assert httpx.get(f"{airflow.url}{link}", headers=api.headers).status_code == 200, link

@@ -136,6 +136,18 @@ def test_airflow_services_mount_the_project(services: dict, name: str) -> None:
         assert target in targets, f"{name} does not mount ./{folder}"
 
 
+def test_the_api_server_serves_the_site_the_workers_draw(compose: dict, services: dict) -> None:
+    # The report task writes REPORTS_SITE on a worker; the plugin serves it from the api-server.
+    site = compose["x-airflow-common"]["environment"]["REPORTS_SITE"]
+
+    def mounted(name: str) -> set[str]:
+        return {v.split(":")[0] for v in services[name]["volumes"] if v.split(":")[1] == site}
+
+    assert mounted("airflow-worker") == mounted("airflow-apiserver") == {"report-site"}
+    assert "report-site" in compose["volumes"]
+    assert site in services["airflow-init"]["command"][-1]  # chowned to the airflow user, who writes it
+
+
 @pytest.mark.parametrize("name", [s for s in AIRFLOW_SERVICES if s != "airflow-init"])
 def test_airflow_services_wait_for_their_dependencies(services: dict, name: str) -> None:
     depends_on = services[name]["depends_on"]
