@@ -1,7 +1,9 @@
 """The bodies of the DAG's tasks, in the order they run, callable without Airflow.
 
 Each takes and returns plain JSON-able values (they travel as XCom) and opens its own storage
-and warehouse handles from the environment, so a retried task starts from nothing.
+and warehouse handles from the environment, so a retried task starts from nothing. Each imports
+what its own task needs, inside the body: a `discover` task, which runs on every schedule, never
+pays for pandas or Great Expectations.
 """
 
 from __future__ import annotations
@@ -9,20 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from provincial_reports.config import settings
-from provincial_reports.land import Arrival, find_new_arrivals
-from provincial_reports.load.ledger import ledger_keys
-from provincial_reports.load.transaction import load_answers
-from provincial_reports.process import process_file
-from provincial_reports.report.site import refresh_site
-from provincial_reports.report.terminal import run_summary, totals_table
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import connect
-from provincial_reports.total import national_totals
-from provincial_reports.write import Answer
 
 
 def discover() -> list[dict]:
     """New file versions in the landing zone, oldest first."""
+    from provincial_reports.land import find_new_arrivals
+    from provincial_reports.load.ledger import ledger_keys
+
     config = settings()
     warehouse = connect(config.warehouse)
     try:
@@ -34,12 +31,18 @@ def discover() -> list[dict]:
 
 def process(arrival: dict) -> dict:
     """Read, validate and write one file; its answer, whether accepted or rejected."""
+    from provincial_reports.land import Arrival
+    from provincial_reports.process import process_file
+
     config = settings()
     return process_file(open_store(config.landing), open_store(config.lake), Arrival(**arrival)).to_dict()
 
 
 def load(answers: list[dict]) -> int:
     """Commit the answers and refresh the marts; how many were new to the ledger."""
+    from provincial_reports.load.transaction import load_answers
+    from provincial_reports.write import Answer
+
     config = settings()
     warehouse = connect(config.warehouse)
     try:
@@ -49,6 +52,10 @@ def load(answers: list[dict]) -> int:
 
 
 def summarize(answers: list[dict]) -> str:
+    """This run's answers and the national totals, as the summarize task logs them."""
+    from provincial_reports.report.terminal import run_summary, totals_table
+    from provincial_reports.total import national_totals
+
     warehouse = connect(settings().warehouse)
     try:
         totals = national_totals(warehouse)
@@ -59,6 +66,8 @@ def summarize(answers: list[dict]) -> str:
 
 def report() -> str:
     """Refresh the report site (REPORTS_SITE) from the warehouse: what `make report` also does."""
+    from provincial_reports.report.site import refresh_site
+
     config = settings()
     warehouse = connect(config.warehouse)
     try:

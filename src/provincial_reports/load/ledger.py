@@ -5,9 +5,12 @@ landed and the hash of its bytes. What it holds is never processed again; what i
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from provincial_reports.stores.warehouse import Warehouse, create_tables
-from provincial_reports.write import Answer
+
+if TYPE_CHECKING:  # the write step imports pandas; discovering new files must not
+    from provincial_reports.write import Answer
 
 LEDGER_COLUMNS = (
     "submission_id",

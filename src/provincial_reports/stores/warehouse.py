@@ -19,12 +19,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import ClassVar, Protocol
-
-import pyarrow as pa
-import pyarrow.csv as pacsv
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from provincial_reports.config import PROJECT_ROOT, redacted
+
+if TYPE_CHECKING:  # Arrow is imported when rows are inserted, not to list the ledger
+    import pyarrow as pa
 
 SQL = PROJECT_ROOT / "sql"
 # Views are created layer by layer; each layer reads only the layers before it.
@@ -164,6 +164,9 @@ class PostgresWarehouse:
 
 
 def _as_csv(batch: pa.RecordBatch) -> memoryview:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
     sink = pa.BufferOutputStream()
     pacsv.write_csv(batch, sink, pacsv.WriteOptions(include_header=False))
     return memoryview(sink.getvalue())
