@@ -85,7 +85,7 @@ def test_an_arrival_claiming_another_provinces_file_is_refused(landing):
 
 
 def test_a_forged_arrival_is_refused_on_the_records_path_too(landing, monkeypatch, tmp_path):
-    """Beneficiary-level records are read as files, not bytes: through the same province view."""
+    """Records are read as files, not bytes: through the same province view."""
     landing.write("110000/2025-01/records.csv", b"period,org_unit_code,beneficiary_id\n")
     url = str(landing.root) if isinstance(landing, LocalStore) else f"s3://{landing.bucket}/{landing.prefix}"
     monkeypatch.setenv("REPORTS_LANDING", url)

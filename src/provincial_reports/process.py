@@ -22,7 +22,7 @@ from provincial_reports.validate.verdict import Verdict, reject_unread
 from provincial_reports.write import Answer, write_raw_in_place, write_with_raw_copy
 
 RECORDS_FORMATS_ONLY = (
-    "beneficiary-level records are accepted as CSV (UTF-8 or GBK) or Parquet only "
+    "payment records are accepted as CSV (UTF-8 or GBK) or Parquet only "
     "(发放明细只接受CSV（UTF-8或GBK编码）或Parquet文件)"
 )
 

@@ -1,4 +1,4 @@
-"""relief_disbursements: every rule with a failing example, the formats, and batch validation."""
+"""Records (relief_disbursements): every rule with a failing example, the formats, and batch validation."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from provincial_reports.tools.builders.files import csv_bytes, parquet_bytes, up
 from provincial_reports.tools.builders.relief_disbursements import RECORDS, identity_number, record, records
 from provincial_reports.validate import batch_results, record_pass
 
-SOURCE = "360000/2025-01/relief.csv"
+SOURCE = "360000/2025-01/records.csv"
 
 
 @pytest.fixture
@@ -182,11 +182,11 @@ def test_gbk_and_bom_csv_are_read(folders, encoding):
 
 
 def test_a_parquet_upload_is_read_and_checked(folders):
-    good = answer_for(folders, parquet_bytes(RECORDS, records(4)), "360000/2025-01/relief.parquet")
+    good = answer_for(folders, parquet_bytes(RECORDS, records(4)), "360000/2025-01/records.parquet")
     assert good["outcome"] == "accepted", good["failures"]
     rows = records(4)
     rows[3]["amount_yuan"] = "20000"
-    bad = answer_for(folders, parquet_bytes(RECORDS, rows), "360000/2025-01/relief-2.parquet")
+    bad = answer_for(folders, parquet_bytes(RECORDS, rows), "360000/2025-01/records-2.parquet")
     assert bad["outcome"] == "rejected"
     assert any("at most the declared cap" in f and "row 4" in f for f in bad["failures"]), bad["failures"]
 
@@ -198,7 +198,7 @@ def test_a_damaged_parquet_file_is_answered(folders):
 
 
 def test_records_sent_as_xlsx_are_refused_and_not_copied(folders):
-    answer = answer_for(folders, xlsx_bytes(RECORDS, [record(0)]), "360000/2025-01/relief.xlsx")
+    answer = answer_for(folders, xlsx_bytes(RECORDS, [record(0)]), "360000/2025-01/records.xlsx")
     assert answer["outcome"] == "rejected"
     assert any("CSV (UTF-8 or GBK) or Parquet only" in f for f in answer["failures"]), answer["failures"]
     assert not [p for p in (folders / "lake").rglob("*.xlsx")]

@@ -1,4 +1,4 @@
-"""relief_disbursements under a real Airflow run, the key from an Airflow connection."""
+"""Records (relief_disbursements) under a real Airflow run, the key from an Airflow connection."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def test_records_and_their_summary_under_airflow(airflow_home, workspace, monkey
     monkeypatch.setenv("AIRFLOW_CONN_REPORTS_PSEUDONYM_KEY", json.dumps({"conn_type": "generic", "password": KEY}))
     rows = records(12)
     upload(workspace.landing, "360000/2025-01/summary.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
-    upload(workspace.landing, "360000/2025-01/relief.csv", csv_bytes(RECORDS, rows, encoding="gbk"), minute=1)
+    upload(workspace.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, rows, encoding="gbk"), minute=1)
 
     log = run_dag(airflow_home, workspace)
     assert "2 file(s): 2 accepted, 0 superseded, 0 rejected" in log
