@@ -66,7 +66,7 @@ report: $(VENV)/installed
 test: $(VENV)/installed /usr/bin/chromium
 	$(PY) -m pytest
 
-## bench: ROWS relief_disbursements rows (default 10 million, 31 provinces) through the pipeline,
+## bench: ROWS records (relief_disbursements rows, default 10 million, 31 provinces) through the pipeline,
 ## against DuckDB's own CSV-to-Parquet floor, the naive pandas way and the required work alone;
 ## each ROUNDS times (default 3); writes the medians to bench/results.json
 ROWS ?= 10000000

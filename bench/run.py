@@ -1,4 +1,4 @@
-"""`make bench`: relief_disbursements at scale, against the hardware floor and the naive way.
+"""`make bench`: records (relief_disbursements) at scale, against the hardware floor and the naive way.
 
 Generates N rows across the 31 provinces (one CSV each, as uploaded), then measures, each in a
 fresh process so that peak memory is its own:

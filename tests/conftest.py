@@ -15,6 +15,7 @@ os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
 os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 POSTGRES = os.environ.get("REPORTS_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+KEY = "test-pseudonym-key-0123456789"  # the pseudonym key records are processed with in tests
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ import httpx
 import pytest
 
 from airflow_harness import AIRFLOW, airflow_env, migrated_home
-from factory import csv_bytes, upload, valid_rows
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
 
 DAG_ID = "consolidate_provincial_reports"
 COMPONENTS = (["scheduler"], ["dag-processor"])
@@ -129,7 +130,7 @@ def logged_in_client(airflow: Airflow) -> httpx.Client:
 def test_the_scheduler_runs_the_dag_triggered_through_the_rest_api(airflow, workspace):
     # A few provinces: the 31-province run is test_dag's; here each mapped task is a process of its own.
     for minute, code in enumerate(SOME_PROVINCES):
-        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(valid_rows(code)), minute)
+        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
     api = logged_in_client(airflow)
 
     wait_for("the dag-processor to parse the DAG", lambda: api.get(f"/dags/{DAG_ID}").is_success, airflow)

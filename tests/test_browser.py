@@ -14,9 +14,10 @@ from urllib.parse import urldefrag
 import pytest
 from browser import chromium, chromium_path, serve
 
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.declarations import report_types
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTEFACTS = Path(os.environ.get("REPORTS_TEST_ARTEFACTS", ROOT / "data" / "test-artefacts")) / "browser"
@@ -49,21 +50,28 @@ def upload_history(landing: Path) -> None:
         upload(
             landing,
             f"360000/{period}/jiangxi-{period}.csv",
-            csv_bytes([funds(province_row("360000", period), total)]),
+            csv_bytes(WINTER_WARMTH, [funds(province_row("360000", period), total)]),
             minute,
         )
-        upload(landing, f"320000/{period}/jiangsu-{period}.csv", csv_bytes(valid_rows("320000", period)), minute)
+        upload(
+            landing,
+            f"320000/{period}/jiangsu-{period}.csv",
+            csv_bytes(WINTER_WARMTH, valid_rows("320000", period)),
+            minute,
+        )
     upload(
         landing,
         "320000/2025-04/jiangsu-2025-04.csv",
-        csv_bytes([funds(province_row("320000", "2025-04"), 48_200_000)]),
+        csv_bytes(WINTER_WARMTH, [funds(province_row("320000", "2025-04"), 48_200_000)]),
         9,
     )
     bad = province_row("330000")
     bad["job_fairs"] = -3
-    upload(landing, "330000/2025-01/zhejiang.csv", csv_bytes([bad]), 0)
-    upload(landing, "330000/2025-01/zhejiang-corrected.csv", csv_bytes(valid_rows("330000")), 4000)  # after the due day
-    upload(landing, "340000/2025-01/anhui.csv", csv_bytes([bad]), 0)
+    upload(landing, "330000/2025-01/zhejiang.csv", csv_bytes(WINTER_WARMTH, [bad]), 0)
+    upload(
+        landing, "330000/2025-01/zhejiang-corrected.csv", csv_bytes(WINTER_WARMTH, valid_rows("330000")), 4000
+    )  # after the due day
+    upload(landing, "340000/2025-01/anhui.csv", csv_bytes(WINTER_WARMTH, [bad]), 0)
 
 
 @pytest.fixture(scope="module")

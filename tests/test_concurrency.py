@@ -24,9 +24,10 @@ from test_pipeline import run_once
 from warehouse_state import TOTALS, fingerprint, query
 
 from airflow_harness import AIRFLOW, airflow_env
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import failpoints, pipeline
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 PROVINCES = ("110000", "120000", "310000", "320000")
 
@@ -76,7 +77,7 @@ def start_dag_run(home: Path, workspace, logical_date: str, log: Path, **extra: 
 
 def test_two_dag_runs_at_once_load_every_file_once(airflow_home, workspace, tmp_path):
     for minute, code in enumerate(PROVINCES):
-        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(valid_rows(code)), minute)
+        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
     second_home = tmp_path / "airflow-manual"
     shutil.copytree(airflow_home, second_home)
     logs = {"scheduled": tmp_path / "scheduled.log", "manual": tmp_path / "manual.log"}
@@ -142,11 +143,13 @@ def test_readers_see_the_totals_before_or_after_a_refresh_never_a_mix(workspace,
     open the file meanwhile (our lock makes one wait). PostgreSQL readers are separate sessions; one
     that arrives while the views are being swapped waits for the commit, and then reads the new totals."""
     for minute, code in enumerate(PROVINCES):
-        upload(workspace.landing, f"{code}/2025-01/v1.csv", csv_bytes(valid_rows(code)), minute)
+        upload(workspace.landing, f"{code}/2025-01/v1.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
     run_once()
     [before] = query(workspace.warehouse_url, TOTALS)
     for minute, code in enumerate(PROVINCES, start=10):
-        upload(workspace.landing, f"{code}/2025-01/v2.csv", csv_bytes([province_row(code, scale=2)]), minute)
+        upload(
+            workspace.landing, f"{code}/2025-01/v2.csv", csv_bytes(WINTER_WARMTH, [province_row(code, scale=2)]), minute
+        )
     answers = [pipeline.process(a) for a in pipeline.discover()]
 
     reads: list[tuple[bool, list[dict]]] = []  # (taken while the refresh was held, what was read)

@@ -10,9 +10,10 @@ from decimal import Decimal
 import pytest
 
 from airflow_harness import DAGS, POOLS, airflow_env, run_dag
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports.declarations import provinces
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 HEAVY = ("great_expectations", "pandas", "pyarrow", "duckdb", "psycopg", "boto3", "openpyxl", "provincial_reports")
 
@@ -67,10 +68,10 @@ def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):
 
 def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, workspace):
     for minute, code in enumerate(provinces()):
-        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(valid_rows(code)), minute)
+        upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
     broken = province_row("360000")
     broken["funds_regular"] = 2300
-    upload(workspace.landing, "360000/2025-01/resubmitted.csv", csv_bytes([broken]), minute=60)
+    upload(workspace.landing, "360000/2025-01/resubmitted.csv", csv_bytes(WINTER_WARMTH, [broken]), minute=60)
 
     log = run_dag(airflow_home, workspace)
     assert "32 file(s): 31 accepted, 0 superseded, 1 rejected" in log  # the summarize task's log

@@ -22,8 +22,9 @@ import pytest
 from test_pipeline import run_once
 from warehouse_state import copy_warehouse, drop_copy, fingerprint
 
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import failpoints, pipeline
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 SEED = int(os.environ.get("REPORTS_CRASH_SEED", "20250203"))
 RANDOM_LOAD_KILLS = {"duckdb": 16, "postgresql": 8}
@@ -63,12 +64,17 @@ def engine(url: str) -> str:
 def lab(workspace, tmp_path, monkeypatch) -> Iterator[CrashLab]:
     """A warehouse holding a first run (two provinces) and, in the landing zone, a second batch: a new
     province and a resubmission that changes values. The clean run over the batch is done on a copy."""
-    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(valid_rows("360000")), minute=0)
-    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(valid_rows("320000")), minute=1)
+    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")), minute=0)
+    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")), minute=1)
     run_once()
     before = fingerprint(workspace.warehouse_url)
-    upload(workspace.landing, "110000/2025-01/c.csv", csv_bytes(valid_rows("110000")), minute=10)
-    upload(workspace.landing, "360000/2025-01/a2.csv", csv_bytes([province_row("360000", scale=2)]), minute=11)
+    upload(workspace.landing, "110000/2025-01/c.csv", csv_bytes(WINTER_WARMTH, valid_rows("110000")), minute=10)
+    upload(
+        workspace.landing,
+        "360000/2025-01/a2.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=2)]),
+        minute=11,
+    )
     copies = []
 
     def fresh_copy(lake: Path | None = None) -> str:

@@ -14,13 +14,14 @@ import openpyxl.xml.functions
 import pytest
 from corpus.build import EXPECTED, FILES, PROVINCE, oversized
 
-from factory import csv_bytes, province_row, upload
 from provincial_reports import pipeline
 from provincial_reports.declarations import report_types
 from provincial_reports.land import Arrival, arrival_of
 from provincial_reports.process import judge
 from provincial_reports.stores.objects import StoredObject
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row
 from provincial_reports.validate.verdict import Verdict
 
 CORPUS = json.loads(EXPECTED.read_text(encoding="utf-8"))
@@ -118,7 +119,7 @@ def spread_corpus(landing: Path) -> dict[str, str]:
     """Good files first, then the corpus; the expected status of every source."""
     expected = {}
     for province, scale in GOOD.items():
-        upload(landing, f"{province}/2025-01/good.csv", csv_bytes([province_row(province, scale=scale)]))
+        upload(landing, f"{province}/2025-01/good.csv", csv_bytes(WINTER_WARMTH, [province_row(province, scale=scale)]))
         expected[f"{province}/2025-01/good.csv"] = "accepted"
     for minute, case in enumerate(CORPUS, start=1):
         folder = "360000" if case["answer"] == "accepted" else ROTATION[minute % len(ROTATION)]

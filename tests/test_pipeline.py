@@ -10,10 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.load import transaction as load_step
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 
 def run_once() -> list[dict]:
@@ -52,8 +53,8 @@ def fingerprint(workspace) -> list:
 
 
 def test_totals_add_province_rows_only_and_name_the_missing(workspace):
-    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(valid_rows("360000")))
-    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(valid_rows("320000")))
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
+    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")))
     run_once()
     row = total(workspace)
     assert row["value"] == Decimal("9640")  # 2 × 4,820: the city rows (482 each) do not add in
@@ -65,8 +66,8 @@ def test_totals_add_province_rows_only_and_name_the_missing(workspace):
 def test_a_blank_cell_is_missing_not_zero(workspace):
     province = province_row("360000")
     province["model_workers"] = None
-    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes([province]))
-    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(valid_rows("320000")))
+    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, [province]))
+    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")))
     run_once()
     row = total(workspace, "model_workers")
     assert row["provinces_reported"] == 1
@@ -76,21 +77,31 @@ def test_a_blank_cell_is_missing_not_zero(workspace):
 def test_a_period_with_only_rejected_files_shows_nobody_covered(workspace):
     bad = province_row("360000")
     bad["funds_total"] = -1
-    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes([bad]))
+    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, [bad]))
     run_once()
     row = total(workspace)
     assert row["value"] is None and row["provinces_reported"] == 0
 
 
 def test_a_passing_resubmission_supersedes_and_a_failing_one_does_not(workspace):
-    upload(workspace.landing, "360000/2025-01/first.csv", csv_bytes([province_row("360000", scale=1)]), minute=0)
+    upload(
+        workspace.landing,
+        "360000/2025-01/first.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=1)]),
+        minute=0,
+    )
     run_once()
-    upload(workspace.landing, "360000/2025-01/second.csv", csv_bytes([province_row("360000", scale=2)]), minute=5)
+    upload(
+        workspace.landing,
+        "360000/2025-01/second.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=2)]),
+        minute=5,
+    )
     run_once()
     assert total(workspace)["value"] == Decimal("9640")
     broken = province_row("360000", scale=3)
     broken["funds_holiday"] = 1
-    upload(workspace.landing, "360000/2025-01/third.csv", csv_bytes([broken]), minute=9)
+    upload(workspace.landing, "360000/2025-01/third.csv", csv_bytes(WINTER_WARMTH, [broken]), minute=9)
     run_once()
     assert total(workspace)["value"] == Decimal("9640")
     assert statuses(workspace) == {
@@ -105,27 +116,47 @@ def test_a_passing_resubmission_supersedes_and_a_failing_one_does_not(workspace)
 
 def test_arrival_order_decides_not_processing_order(workspace):
     """Both versions in one run: the later modification time is in force."""
-    upload(workspace.landing, "360000/2025-01/b-late.csv", csv_bytes([province_row("360000", scale=2)]), minute=9)
-    upload(workspace.landing, "360000/2025-01/a-early.csv", csv_bytes([province_row("360000", scale=1)]), minute=1)
+    upload(
+        workspace.landing,
+        "360000/2025-01/b-late.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=2)]),
+        minute=9,
+    )
+    upload(
+        workspace.landing,
+        "360000/2025-01/a-early.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=1)]),
+        minute=1,
+    )
     assert [a["source"] for a in pipeline.discover()] == ["360000/2025-01/a-early.csv", "360000/2025-01/b-late.csv"]
     run_once()
     assert total(workspace)["value"] == Decimal("9640")
 
 
 def test_new_bytes_under_the_same_name_are_a_new_version(workspace):
-    upload(workspace.landing, "360000/2025-01/report.csv", csv_bytes([province_row("360000", scale=1)]), minute=0)
+    upload(
+        workspace.landing,
+        "360000/2025-01/report.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=1)]),
+        minute=0,
+    )
     run_once()
-    upload(workspace.landing, "360000/2025-01/report.csv", csv_bytes([province_row("360000", scale=2)]), minute=5)
+    upload(
+        workspace.landing,
+        "360000/2025-01/report.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=2)]),
+        minute=5,
+    )
     run_once()
     assert total(workspace)["value"] == Decimal("9640")
     rows = query(workspace, "SELECT status, raw_location FROM mart.submissions ORDER BY received_at")
     assert [r["status"] for r in rows] == ["superseded", "accepted"]
     first_raw = (workspace.lake / rows[0]["raw_location"]).read_bytes()
-    assert first_raw == csv_bytes([province_row("360000", scale=1)]), "the overwritten original is kept"
+    assert first_raw == csv_bytes(WINTER_WARMTH, [province_row("360000", scale=1)]), "the overwritten original is kept"
 
 
 def test_identical_bytes_again_are_a_no_op(workspace):
-    data = csv_bytes(valid_rows())
+    data = csv_bytes(WINTER_WARMTH, valid_rows())
     upload(workspace.landing, "360000/2025-01/report.csv", data, minute=0)
     run_once()
     before = fingerprint(workspace)
@@ -137,8 +168,8 @@ def test_identical_bytes_again_are_a_no_op(workspace):
 
 def test_rerunning_a_load_changes_nothing(workspace):
     """A retried load task gets the same answers again; the ledger makes the second time a no-op."""
-    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(valid_rows("360000")))
-    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(valid_rows("320000")))
+    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
+    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")))
     answers = [pipeline.process(a) for a in pipeline.discover()]
     assert pipeline.load(answers) == 2
     before = fingerprint(workspace)
@@ -148,10 +179,10 @@ def test_rerunning_a_load_changes_nothing(workspace):
 
 
 def test_a_crash_inside_the_load_leaves_the_warehouse_as_before(workspace, monkeypatch):
-    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(valid_rows("360000")))
+    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
     run_once()
     before = fingerprint(workspace)
-    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(valid_rows("320000")))
+    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")))
     answers = [pipeline.process(a) for a in pipeline.discover()]
 
     def crash(*_args):
@@ -170,10 +201,10 @@ def test_a_crash_inside_the_load_leaves_the_warehouse_as_before(workspace, monke
 
 
 def test_the_lake_holds_typed_parquet_raw_copies_results_and_quarantine(workspace):
-    upload(workspace.landing, "360000/2025-01/good.csv", csv_bytes(valid_rows()))
+    upload(workspace.landing, "360000/2025-01/good.csv", csv_bytes(WINTER_WARMTH, valid_rows()))
     bad = province_row("320000")
     bad["job_fairs"] = -3
-    upload(workspace.landing, "320000/2025-01/bad.csv", csv_bytes([bad]))
+    upload(workspace.landing, "320000/2025-01/bad.csv", csv_bytes(WINTER_WARMTH, [bad]))
     answers = {a["source"]: a for a in run_once()}
 
     good = answers["360000/2025-01/good.csv"]
@@ -183,7 +214,7 @@ def test_the_lake_holds_typed_parquet_raw_copies_results_and_quarantine(workspac
     assert table.schema.field("visiting_teams").type == pa.int64()
     assert table.schema.field("org_unit_code").type == pa.string()
     assert table.column("funds_total").to_pylist()[0] == Decimal("4820")
-    assert (workspace.lake / good["raw_location"]).read_bytes() == csv_bytes(valid_rows())
+    assert (workspace.lake / good["raw_location"]).read_bytes() == csv_bytes(WINTER_WARMTH, valid_rows())
 
     rejected = answers["320000/2025-01/bad.csv"]
     assert rejected["parquet_location"] is None
@@ -197,7 +228,7 @@ def test_the_lake_holds_typed_parquet_raw_copies_results_and_quarantine(workspac
 def test_reasons_in_the_warehouse_name_every_failed_rule(workspace):
     bad = province_row("360000", "2025-02")
     bad["job_fairs"] = -3
-    upload(workspace.landing, "360000/2025-01/bad.csv", csv_bytes([bad]))
+    upload(workspace.landing, "360000/2025-01/bad.csv", csv_bytes(WINTER_WARMTH, [bad]))
     run_once()
     reason = query(workspace, "SELECT reason FROM mart.submissions")[0]["reason"]
     assert "报告期 (period)" in reason and "招聘会（场） (job_fairs): must not be negative" in reason

@@ -21,8 +21,9 @@ import pytest
 
 from airflow_harness import AIRFLOW, ROOT, airflow_env, migrated_home, run_dag
 from conftest import Workspace
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports.land import submission_id
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 PLUGINS = ROOT / "plugins"
 PACKAGE = ROOT / "src" / "provincial_reports"
@@ -124,8 +125,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     broken = province_row("440000")
     broken["funds_regular"] = 2300
     files = {
-        "110000/2025-01/beijing.csv": csv_bytes(valid_rows("110000")),
-        "440000/2025-01/guangdong.csv": csv_bytes([broken]),
+        "110000/2025-01/beijing.csv": csv_bytes(WINTER_WARMTH, valid_rows("110000")),
+        "440000/2025-01/guangdong.csv": csv_bytes(WINTER_WARMTH, [broken]),
     }
     for minute, (source, data) in enumerate(files.items()):
         upload(workspace.landing, source, data, minute)

@@ -19,11 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_hostile import arrival
 
-from factory import csv_bytes, province_row
 from provincial_reports.declarations import report_types
 from provincial_reports.process import judge
 from provincial_reports.read import Unreadable
 from provincial_reports.read.tables import ReadTable, read_submission
+from provincial_reports.tools.builders.files import csv_bytes
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row
 from provincial_reports.write import to_arrow
 
 REPORT = report_types()["winter_warmth"]
@@ -158,7 +159,7 @@ def test_any_valid_table_round_trips_through_json(file):
 @SHORT
 @given(st.decimals(min_value=0, max_value=10**13, places=2, allow_nan=False, allow_infinity=False))
 def test_a_number_grouped_in_thousands_reads_as_itself(value):
-    data = csv_bytes([province_row("360000") | {"funds_total": f"{value:,}"}])
+    data = csv_bytes(WINTER_WARMTH, [province_row("360000") | {"funds_total": f"{value:,}"}])
     table = read_submission(data, "r.csv")
     assert table.cell_problems == []
     assert table.frame["funds_total"].iloc[0] == float(value)
@@ -168,7 +169,7 @@ def test_a_number_grouped_in_thousands_reads_as_itself(value):
 @given(st.integers(0, 999), st.integers(0, 99) | st.integers(1000, 99999))
 def test_a_comma_not_followed_by_three_digits_is_refused_never_guessed(whole, fraction):
     text = f"{whole},{fraction}"
-    table = read_submission(csv_bytes([province_row("360000") | {"funds_total": text}]), "r.csv")
+    table = read_submission(csv_bytes(WINTER_WARMTH, [province_row("360000") | {"funds_total": text}]), "r.csv")
     assert [(p.column, p.value) for p in table.cell_problems] == [("funds_total", text)]
     assert math.isnan(table.frame["funds_total"].iloc[0])
 
@@ -206,7 +207,7 @@ def valid_xlsx() -> bytes:
 
 
 VALID_XLSX = valid_xlsx()
-VALID_CSV = csv_bytes([province_row("360000")])
+VALID_CSV = csv_bytes(WINTER_WARMTH, [province_row("360000")])
 
 
 @st.composite

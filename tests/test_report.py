@@ -12,15 +12,16 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.config import settings
 from provincial_reports.report.html import write_page
 from provincial_reports.report.site import refresh_site
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
-DUE_2025_01 = 3300  # minutes from the factory's BASE_TIME (2025-02-03 09:00 UTC) to 2025-02-05 24:00 Beijing time
+DUE_2025_01 = 3300  # minutes from the builders' BASE_TIME (2025-02-03 09:00 UTC) to 2025-02-05 24:00 Beijing time
 
 
 def run_once() -> list[dict]:
@@ -58,24 +59,32 @@ def test_factor_of_10_flags_a_yuan_for_10k_yuan_slip_which_still_counts(workspac
         upload(
             workspace.landing,
             f"360000/2025-{month}/jiangxi.csv",
-            csv_bytes([with_funds(province_row("360000", f"2025-{month}"), 4820)]),
+            csv_bytes(WINTER_WARMTH, [with_funds(province_row("360000", f"2025-{month}"), 4820)]),
         )
     upload(
         workspace.landing,
         "360000/2025-03/jiangxi.csv",
-        csv_bytes([with_funds(province_row("360000", "2025-03"), 48_200_000)]),
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("360000", "2025-03"), 48_200_000)]),
     )
-    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes([with_funds(province_row("320000"), 1000)]))
+    upload(
+        workspace.landing,
+        "320000/2025-01/jiangsu.csv",
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("320000"), 1000)]),
+    )
     upload(
         workspace.landing,
         "320000/2025-02/jiangsu.csv",
-        csv_bytes([with_funds(province_row("320000", "2025-02"), 9999)]),
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("320000", "2025-02"), 9999)]),
     )
-    upload(workspace.landing, "330000/2025-01/zhejiang.csv", csv_bytes([with_funds(province_row("330000"), 1000)]))
+    upload(
+        workspace.landing,
+        "330000/2025-01/zhejiang.csv",
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("330000"), 1000)]),
+    )
     upload(
         workspace.landing,
         "330000/2025-02/zhejiang.csv",
-        csv_bytes([with_funds(province_row("330000", "2025-02"), 100)]),
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("330000", "2025-02"), 100)]),
     )
     run_once()
 
@@ -101,12 +110,12 @@ def test_robust_z_flags_a_figure_far_from_a_steady_history(workspace):
     short = {"2025-01": 1000, "2025-02": 1100, "2025-03": 5000}  # z ≈ 53, but only two periods before
     for minute, (period, funds) in enumerate(short.items()):
         jiangsu = with_funds(province_row("320000", period), funds)
-        upload(workspace.landing, f"320000/{period}/jiangsu.csv", csv_bytes([jiangsu]), minute)
+        upload(workspace.landing, f"320000/{period}/jiangsu.csv", csv_bytes(WINTER_WARMTH, [jiangsu]), minute)
     for minute, (period, funds) in enumerate(history.items()):
         upload(
             workspace.landing,
             f"360000/{period}/jiangxi.csv",
-            csv_bytes([with_funds(province_row("360000", period), funds)]),
+            csv_bytes(WINTER_WARMTH, [with_funds(province_row("360000", period), funds)]),
             minute,
         )
     run_once()
@@ -121,10 +130,23 @@ def test_robust_z_flags_a_figure_far_from_a_steady_history(workspace):
 
 def test_only_figures_in_force_are_compared(workspace):
     """A superseded slip is history no more: the corrected file is what the next period meets."""
-    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes([with_funds(province_row("360000"), 48_200_000)]), 0)
-    upload(workspace.landing, "360000/2025-01/b.csv", csv_bytes([with_funds(province_row("360000"), 4820)]), 5)
     upload(
-        workspace.landing, "360000/2025-02/a.csv", csv_bytes([with_funds(province_row("360000", "2025-02"), 4900)]), 9
+        workspace.landing,
+        "360000/2025-01/a.csv",
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("360000"), 48_200_000)]),
+        0,
+    )
+    upload(
+        workspace.landing,
+        "360000/2025-01/b.csv",
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("360000"), 4820)]),
+        5,
+    )
+    upload(
+        workspace.landing,
+        "360000/2025-02/a.csv",
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("360000", "2025-02"), 4900)]),
+        9,
     )
     run_once()
     assert flags(workspace) == []
@@ -139,13 +161,20 @@ def completeness(workspace, period: str = "2025-01") -> dict[str, dict]:
 
 
 def test_on_time_and_late_against_the_declared_due_day(workspace):
-    upload(workspace.landing, "360000/2025-01/on-time.csv", csv_bytes(valid_rows("360000")), DUE_2025_01 - 1)
-    upload(workspace.landing, "320000/2025-01/late.csv", csv_bytes(valid_rows("320000")), DUE_2025_01)
+    upload(
+        workspace.landing, "360000/2025-01/on-time.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")), DUE_2025_01 - 1
+    )
+    upload(workspace.landing, "320000/2025-01/late.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")), DUE_2025_01)
     bad = province_row("330000")
     bad["job_fairs"] = -1
-    upload(workspace.landing, "330000/2025-01/first.csv", csv_bytes([bad]), 0)
-    upload(workspace.landing, "330000/2025-01/corrected.csv", csv_bytes(valid_rows("330000")), DUE_2025_01 + 60)
-    upload(workspace.landing, "340000/2025-01/rejected.csv", csv_bytes([bad]), 0)
+    upload(workspace.landing, "330000/2025-01/first.csv", csv_bytes(WINTER_WARMTH, [bad]), 0)
+    upload(
+        workspace.landing,
+        "330000/2025-01/corrected.csv",
+        csv_bytes(WINTER_WARMTH, valid_rows("330000")),
+        DUE_2025_01 + 60,
+    )
+    upload(workspace.landing, "340000/2025-01/rejected.csv", csv_bytes(WINTER_WARMTH, [bad]), 0)
     run_once()
 
     cells = completeness(workspace)
@@ -163,7 +192,7 @@ def test_on_time_and_late_against_the_declared_due_day(workspace):
 
 
 def test_the_site_lists_provinces_missing_after_the_due_day(workspace):
-    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(valid_rows("360000")))
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
     run_once()
     site, lake = workspace.site, open_store(str(workspace.lake))
     warehouse = connect(workspace.warehouse_url)
@@ -194,11 +223,11 @@ def _card(html: str, what: str) -> str:
 
 
 def test_validation_results_hold_every_rule_with_a_sample_of_offending_values(workspace):
-    upload(workspace.landing, "360000/2025-01/good.csv", csv_bytes(valid_rows("360000")))
+    upload(workspace.landing, "360000/2025-01/good.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
     bad = province_row("320000")
     bad["job_fairs"] = -3
     bad["funds_regular"] = 1
-    upload(workspace.landing, "320000/2025-01/bad.csv", csv_bytes([bad]))
+    upload(workspace.landing, "320000/2025-01/bad.csv", csv_bytes(WINTER_WARMTH, [bad]))
     run_once()
 
     rows = query(workspace, "SELECT * FROM mart.validation_results ORDER BY source, position")
@@ -268,8 +297,12 @@ def section(html: str, element_id: str) -> str:
 
 
 def test_each_national_figure_drills_down_to_province_figures_files_and_validation(workspace):
-    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(valid_rows("360000")))
-    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes([with_funds(province_row("320000"), 1000)]))
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
+    upload(
+        workspace.landing,
+        "320000/2025-01/jiangsu.csv",
+        csv_bytes(WINTER_WARMTH, [with_funds(province_row("320000"), 1000)]),
+    )
     run_once()
     site = build_site(workspace)
     html = (site / "winter_warmth" / "2025-01.html").read_text()
@@ -301,8 +334,8 @@ def test_rejected_files_are_listed_with_every_failed_rule_in_plain_words(workspa
     bad = province_row("320000")
     bad["job_fairs"] = -3
     bad["funds_regular"] = 1
-    upload(workspace.landing, "320000/2025-01/bad.csv", csv_bytes([bad]))
-    upload(workspace.landing, "nowhere.csv", csv_bytes([bad]))
+    upload(workspace.landing, "320000/2025-01/bad.csv", csv_bytes(WINTER_WARMTH, [bad]))
+    upload(workspace.landing, "nowhere.csv", csv_bytes(WINTER_WARMTH, [bad]))
     run_once()
     site = build_site(workspace)
     rejected = section((site / "winter_warmth" / "2025-01.html").read_text(), "rejected")
@@ -314,7 +347,7 @@ def test_rejected_files_are_listed_with_every_failed_rule_in_plain_words(workspa
 
 
 def test_data_docs_render_only_new_files(workspace):
-    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(valid_rows("360000")))
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
     run_once()
     site = build_site(workspace)
     first = next((site / "validation").glob("*.html"))
@@ -325,7 +358,7 @@ def test_data_docs_render_only_new_files(workspace):
 
     bad = province_row("320000")
     bad["funds_regular"] = 1
-    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes([bad]))
+    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(WINTER_WARMTH, [bad]))
     run_once()
     warehouse = connect(workspace.warehouse_url)
     try:
@@ -340,7 +373,7 @@ def test_data_docs_render_only_new_files(workspace):
 
 
 def test_make_report_rebuilds_the_site_from_the_warehouse_alone(workspace, tmp_path):
-    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(valid_rows("360000")))
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
     run_once()
     for path in workspace.landing.rglob("*.csv"):
         path.unlink()  # nothing to reprocess: the site comes from the warehouse (and the lake's results)

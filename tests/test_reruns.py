@@ -7,17 +7,18 @@ from decimal import Decimal
 from test_pipeline import run_once
 from warehouse_state import fingerprint, query
 
-from factory import csv_bytes, province_row, upload, valid_rows
 from provincial_reports import pipeline
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 
 def first_run(workspace) -> tuple[list[dict], list[dict]]:
     """Three files, one rejected, loaded; what discover found and what processing answered."""
-    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(valid_rows("360000")), minute=0)
-    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(valid_rows("320000")), minute=1)
+    upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")), minute=0)
+    upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")), minute=1)
     bad = province_row("110000")
     bad["funds_total"] = -5
-    upload(workspace.landing, "110000/2025-01/c.csv", csv_bytes([bad]), minute=2)
+    upload(workspace.landing, "110000/2025-01/c.csv", csv_bytes(WINTER_WARMTH, [bad]), minute=2)
     arrivals = pipeline.discover()
     answers = [pipeline.process(a) for a in arrivals]
     pipeline.load(answers)
@@ -37,7 +38,7 @@ def test_rerunning_every_step_of_a_run_changes_no_row(workspace):
 
 
 def test_each_file_version_loads_once_and_new_bytes_supersede(workspace):
-    data = csv_bytes(valid_rows("360000"))
+    data = csv_bytes(WINTER_WARMTH, valid_rows("360000"))
     upload(workspace.landing, "360000/2025-01/report.csv", data, minute=0)
     run_once()
     once = fingerprint(workspace.warehouse_url)
@@ -46,7 +47,12 @@ def test_each_file_version_loads_once_and_new_bytes_supersede(workspace):
         assert run_once() == []
     assert fingerprint(workspace.warehouse_url) == once
 
-    upload(workspace.landing, "360000/2025-01/report.csv", csv_bytes([province_row("360000", scale=2)]), minute=9)
+    upload(
+        workspace.landing,
+        "360000/2025-01/report.csv",
+        csv_bytes(WINTER_WARMTH, [province_row("360000", scale=2)]),
+        minute=9,
+    )
     assert len(run_once()) == 1
     rows = query(workspace.warehouse_url, "SELECT source, status FROM mart.submissions ORDER BY received_at")[0]
     assert [r["status"] for r in rows] == ["superseded", "accepted"]
@@ -69,16 +75,16 @@ def value_changes(workspace) -> list[dict]:
 
 def test_value_changes_records_every_changed_figure_with_both_submissions(workspace):
     first = valid_rows("360000")
-    upload(workspace.landing, "360000/2025-01/v1.csv", csv_bytes(first), minute=0)
+    upload(workspace.landing, "360000/2025-01/v1.csv", csv_bytes(WINTER_WARMTH, first), minute=0)
     run_once()
     assert value_changes(workspace) == []
 
     second = [dict(first[0], funds_total=5000, funds_regular=2566, model_workers=None)]  # the city row dropped
-    upload(workspace.landing, "360000/2025-01/v2.csv", csv_bytes(second), minute=5)
+    upload(workspace.landing, "360000/2025-01/v2.csv", csv_bytes(WINTER_WARMTH, second), minute=5)
     rejected = [dict(first[0], funds_total=-1)]
-    upload(workspace.landing, "360000/2025-01/v3.csv", csv_bytes(rejected), minute=7)
+    upload(workspace.landing, "360000/2025-01/v3.csv", csv_bytes(WINTER_WARMTH, rejected), minute=7)
     third = [dict(second[0], model_workers=1200)]
-    upload(workspace.landing, "360000/2025-01/v4.csv", csv_bytes(third), minute=9)
+    upload(workspace.landing, "360000/2025-01/v4.csv", csv_bytes(WINTER_WARMTH, third), minute=9)
     run_once()
 
     changes = value_changes(workspace)

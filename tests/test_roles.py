@@ -5,9 +5,10 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from factory import csv_bytes, upload, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.cli import create_roles
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
 
 
 def as_role(database_url: str, role: str) -> str:
@@ -26,7 +27,7 @@ def loaded(postgres_database, tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("REPORTS_LANDING", str(tmp_path / "landing"))
     monkeypatch.setenv("REPORTS_LAKE", str(tmp_path / "lake"))
     monkeypatch.setenv("REPORTS_WAREHOUSE", as_role(postgres_database, "reports_loader"))
-    upload(tmp_path / "landing", "360000/2025-01/a.csv", csv_bytes(valid_rows()))
+    upload(tmp_path / "landing", "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, valid_rows()))
     pipeline.load([pipeline.process(a) for a in pipeline.discover()])
     return postgres_database
 

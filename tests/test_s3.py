@@ -20,12 +20,13 @@ from moto.server import ThreadedMotoServer
 
 from airflow_harness import run_dag
 from conftest import Workspace
-from factory import csv_bytes, valid_rows
 from provincial_reports import pipeline
 from provincial_reports.stores.local import LocalStore
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.s3 import S3Store
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
 
 REGION = "us-east-1"
 S3_WORKSPACE = {"landing": "s3://landing-bucket/incoming", "lake": "s3://lake-bucket/lake"}
@@ -197,7 +198,11 @@ def test_credentials_fall_back_to_the_airflow_connection(s3, moto_endpoint, monk
 def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
     provinces = ("360000", "320000", "440000")
     for code in provinces:
-        s3.put_object(Bucket="landing-bucket", Key=f"incoming/{code}/2025-01/x.csv", Body=csv_bytes(valid_rows(code)))
+        s3.put_object(
+            Bucket="landing-bucket",
+            Key=f"incoming/{code}/2025-01/x.csv",
+            Body=csv_bytes(WINTER_WARMTH, valid_rows(code)),
+        )
     s3.put_object(Bucket="landing-bucket", Key="incoming/readme.csv", Body=b"please read me")
 
     answers = {a["source"]: a for a in run_once()}
@@ -230,7 +235,10 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
 
 def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, s3_pipeline):
     key = "incoming/360000/2025-01/x.csv"
-    first, second = csv_bytes(valid_rows("360000")), csv_bytes(valid_rows("360000"), headers="en")
+    first, second = (
+        csv_bytes(WINTER_WARMTH, valid_rows("360000")),
+        csv_bytes(WINTER_WARMTH, valid_rows("360000"), headers="en"),
+    )
     s3.put_object(Bucket="landing-bucket", Key=key, Body=first)
     (arrival,) = pipeline.discover()
     assert arrival["sha256"] == hashlib.sha256(first).hexdigest()
@@ -250,7 +258,11 @@ def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, 
 
 def test_the_dag_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, airflow_home, tmp_path):
     for code in ("360000", "440000"):
-        s3.put_object(Bucket="landing-bucket", Key=f"incoming/{code}/2025-01/x.csv", Body=csv_bytes(valid_rows(code)))
+        s3.put_object(
+            Bucket="landing-bucket",
+            Key=f"incoming/{code}/2025-01/x.csv",
+            Body=csv_bytes(WINTER_WARMTH, valid_rows(code)),
+        )
 
     log = run_dag(
         airflow_home, Workspace(S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline, tmp_path / "site")

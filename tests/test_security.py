@@ -18,13 +18,14 @@ from corpus.build import FILES
 from test_s3 import moto_endpoint, s3  # noqa: F401  (fixtures)
 
 from airflow_harness import AIRFLOW, airflow_env
-from factory import csv_bytes, upload, valid_rows
 from provincial_reports import cli, pipeline
 from provincial_reports.land import Arrival, read_landed
 from provincial_reports.stores import warehouse
 from provincial_reports.stores.local import LocalStore
 from provincial_reports.stores.s3 import S3Store
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
 from provincial_reports.tools.export import FORMULA_TRIGGERS, neutralised
 
 # --- keys ------------------------------------------------------------------------------------------
@@ -84,7 +85,7 @@ def test_an_arrival_claiming_another_provinces_file_is_refused(landing):
 
 
 def test_a_forged_arrival_is_refused_on_the_records_path_too(landing, monkeypatch, tmp_path):
-    """Beneficiary-level records are read as files, not bytes: through the same province view."""
+    """Records are read as files, not bytes: through the same province view."""
     landing.write("110000/2025-01/records.csv", b"period,org_unit_code,beneficiary_id\n")
     url = str(landing.root) if isinstance(landing, LocalStore) else f"s3://{landing.bucket}/{landing.prefix}"
     monkeypatch.setenv("REPORTS_LANDING", url)
@@ -112,8 +113,8 @@ def test_a_symbolic_link_out_of_a_local_store_is_neither_listed_nor_read(tmp_pat
 
 
 def test_a_file_claiming_another_province_is_rejected_and_changes_nothing_there(workspace):
-    upload(workspace.landing, "110000/2025-01/beijing.csv", csv_bytes(valid_rows("110000")))
-    upload(workspace.landing, "360000/2025-01/as-beijing.csv", csv_bytes(valid_rows("110000")), minute=5)
+    upload(workspace.landing, "110000/2025-01/beijing.csv", csv_bytes(WINTER_WARMTH, valid_rows("110000")))
+    upload(workspace.landing, "360000/2025-01/as-beijing.csv", csv_bytes(WINTER_WARMTH, valid_rows("110000")), minute=5)
     answers = {a["source"]: a for a in map(pipeline.process, pipeline.discover())}
     pipeline.load(list(answers.values()))
     claimed = answers["360000/2025-01/as-beijing.csv"]
@@ -205,7 +206,11 @@ def test_nothing_from_a_submission_is_pasted_into_sql(workspace, sql_sent, tmp_p
     rows = valid_rows("360000")
     rows[0]["org_unit_name"] = bad
     rows[1]["org_unit_name"] = f'{MARK}" OR 1=1 --'
-    upload(workspace.landing, f"360000/2025-01/{MARK}'; DELETE FROM ingest.submissions; --.csv", csv_bytes(rows))
+    upload(
+        workspace.landing,
+        f"360000/2025-01/{MARK}'; DELETE FROM ingest.submissions; --.csv",
+        csv_bytes(WINTER_WARMTH, rows),
+    )
     header = f"报告期,单位代码,{MARK}\"; DROP SCHEMA mart CASCADE; --\r\n2025-01,{MARK}',1\r\n".encode()
     upload(workspace.landing, "110000/2025-01/odd-header.csv", header, minute=1)
     upload(workspace.landing, f"{MARK}'--/2025-01/x.csv", b"x", minute=2)  # not a province folder
@@ -248,7 +253,11 @@ def test_planted_secrets_reach_no_log_and_no_result(
     monkeypatch.setenv("REPORTS_LAKE", "s3://lake-bucket/lake")
     monkeypatch.setenv("REPORTS_WAREHOUSE", warehouse_url)
     for code in ("110000", "360000"):
-        s3.put_object(Bucket="landing-bucket", Key=f"incoming/{code}/2025-01/r.csv", Body=csv_bytes(valid_rows(code)))
+        s3.put_object(
+            Bucket="landing-bucket",
+            Key=f"incoming/{code}/2025-01/r.csv",
+            Body=csv_bytes(WINTER_WARMTH, valid_rows(code)),
+        )
     s3.put_object(Bucket="landing-bucket", Key="incoming/360000/2025-01/bad.csv", Body=b"not a report")
 
     env = airflow_env(airflow_home, AIRFLOW__LOGGING__LOGGING_LEVEL="DEBUG")

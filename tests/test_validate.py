@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from factory import WINTER_WARMTH, city_row, csv_bytes, province_row, valid_rows
 from provincial_reports.land import arrival_of
 from provincial_reports.process import judge
 from provincial_reports.stores.objects import StoredObject
+from provincial_reports.tools.builders.files import csv_bytes
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, city_row, province_row, valid_rows
 
 
 def answer(data: bytes, source: str = "360000/2025-01/report.csv"):
@@ -20,13 +21,13 @@ def answer(data: bytes, source: str = "360000/2025-01/report.csv"):
 
 
 def failures_of(rows: list[dict], source: str = "360000/2025-01/report.csv") -> str:
-    verdict = answer(csv_bytes(rows), source)
+    verdict = answer(csv_bytes(WINTER_WARMTH, rows), source)
     assert not verdict.accepted, "the file should have been rejected"
     return "\n".join(verdict.failures)
 
 
 def test_a_valid_file_is_accepted_with_a_full_result_document():
-    verdict = answer(csv_bytes(valid_rows()))
+    verdict = answer(csv_bytes(WINTER_WARMTH, valid_rows()))
     assert verdict.accepted, verdict.failures
     doc = verdict.document
     assert doc["success"] is True
@@ -43,7 +44,7 @@ def test_blank_optional_cells_and_exact_bounds_are_accepted():
     province["funds_regular"] = 2385.995  # 4820 = 2434 + 2385.995 within 0.01
     for funds in ("funds_total", "funds_holiday", "funds_regular"):
         city[funds] = province[funds]  # a city may equal its province, not exceed it
-    assert answer(csv_bytes([province, city])).accepted
+    assert answer(csv_bytes(WINTER_WARMTH, [province, city])).accepted
 
 
 @pytest.mark.parametrize("column", ["period", "org_unit_code", "org_unit_name", "funds_total"])
@@ -125,14 +126,16 @@ def test_cells_must_hold_their_columns_type(column, value, expected):
 
 
 def test_the_header_must_have_exactly_the_templates_columns():
-    data = csv_bytes(valid_rows()).decode().replace("慰问劳模（人）", "劳模人数").encode()
+    data = csv_bytes(WINTER_WARMTH, valid_rows()).decode().replace("慰问劳模（人）", "劳模人数").encode()
     text = "\n".join(answer(data).failures)
     assert "missing column 慰问劳模（人） (model_workers)" in text
     assert "unrecognised column '劳模人数'" in text
 
 
 def test_a_repeated_column_is_named():
-    text = "\n".join(answer(csv_bytes(valid_rows()).decode().replace("报告期", "单位名称").encode()).failures)
+    text = "\n".join(
+        answer(csv_bytes(WINTER_WARMTH, valid_rows()).decode().replace("报告期", "单位名称").encode()).failures
+    )
     assert "column '单位名称' appears twice" in text
 
 
@@ -149,7 +152,7 @@ def test_a_header_without_rows_is_rejected():
     ],
 )
 def test_files_in_the_wrong_place_are_rejected_unread(source, expected):
-    verdict = answer(csv_bytes(valid_rows()), source)
+    verdict = answer(csv_bytes(WINTER_WARMTH, valid_rows()), source)
     assert not verdict.accepted
     assert expected in verdict.failures[0]
 

@@ -97,7 +97,7 @@ class ReportType:
     parts_sum_to_total: tuple[PartsSumToTotal, ...]
     cities_not_above_province: bool
     due_day: int | None = None  # the day of the month after the period by which files are due
-    records: RecordsRules | None = None  # beneficiary-level payment records, read in batches
+    records: RecordsRules | None = None  # a records type: payment records, read in batches
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

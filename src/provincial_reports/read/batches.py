@@ -1,5 +1,5 @@
 """Records read as a stream of Arrow batches, never whole: report types whose files run to millions
-of rows (beneficiary-level payment records), as CSV in UTF-8 or GBK, or Parquet.
+of rows (payment records), as CSV in UTF-8 or GBK, or Parquet.
 
 Every batch has the same shape whatever the file: `source_row` (the row's number in the file)
 plus one text column per declared column, null where the cell was empty or the column is

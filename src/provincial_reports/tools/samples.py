@@ -6,173 +6,27 @@ thousands separators, blank cells. Some files carry the faults the pipeline exis
 of those are followed by a corrected resubmission, so the national totals end up covering every
 province but Tibet, which never reports. Everything is deterministic: the figures come from a
 seeded random generator and each file gets a fixed arrival time, because the pipeline orders
-files by modification time and a rerun must write byte-identical files.
+files by modification time and a rerun must write byte-identical files. The figures are drawn
+in tools.sample_figures, the files written by the builders' writers (tools.builders.files).
 
-    python -m provincial_reports.tools.samples [landing folder]   # default: $REPORTS_LANDING
+    python -m provincial_reports.cli samples LANDING_FOLDER
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import os
-import random
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from pathlib import Path
 
-from provincial_reports.declarations import provinces, report_types
+from provincial_reports.declarations import provinces
+from provincial_reports.tools.builders.files import csv_bytes, json_bytes, upload, xlsx_bytes
+from provincial_reports.tools.builders.winter_warmth import FUND_COLUMNS, FUNDS, Row, money, split_funds
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH as REPORT
+from provincial_reports.tools.sample_figures import figures
 
-REPORT = report_types()["winter_warmth"]
 TITLE = f"2025年{REPORT.title_zh}"
-SEED = "winter-warmth-demo"
-BASE_TIME = datetime(2025, 2, 3, 9, 0, tzinfo=UTC)
-CENT = Decimal("0.01")
-
-# --- who the provinces are ------------------------------------------------------------------------
-
-# Residents in millions (2020 census, rounded): every figure is drawn per million residents so
-# that Guangdong's numbers dwarf Qinghai's, as they would.
-POPULATION = {
-    "110000": 22, "120000": 14, "130000": 75, "140000": 35, "150000": 24, "210000": 43,
-    "220000": 24, "230000": 32, "310000": 25, "320000": 85, "330000": 65, "340000": 61,
-    "350000": 41, "360000": 45, "370000": 102, "410000": 99, "420000": 58, "430000": 66,
-    "440000": 126, "450000": 50, "460000": 10, "500000": 32, "510000": 84, "520000": 39,
-    "530000": 47, "540000": 4, "610000": 40, "620000": 25, "630000": 6, "640000": 7, "650000": 26,
-}  # fmt: skip
-
-# The city rows each province breaks out (GB/T 2260 prefecture-level codes). The municipalities
-# have no prefecture-level cities; their only XXYY00 unit is the 市辖区 (urban districts).
-CITIES = {
-    "110000": {"110100": "北京市市辖区"},
-    "120000": {"120100": "天津市市辖区"},
-    "130000": {"130100": "石家庄市", "130200": "唐山市", "130600": "保定市"},
-    "140000": {"140100": "太原市", "140200": "大同市"},
-    "150000": {"150100": "呼和浩特市", "150200": "包头市"},
-    "210000": {"210100": "沈阳市", "210200": "大连市"},
-    "220000": {"220100": "长春市"},
-    "230000": {"230100": "哈尔滨市", "230200": "齐齐哈尔市", "230600": "大庆市"},
-    "310000": {"310100": "上海市市辖区"},
-    "320000": {"320100": "南京市", "320500": "苏州市", "320600": "南通市"},
-    "330000": {"330100": "杭州市", "330200": "宁波市", "330300": "温州市"},
-    "340000": {"340100": "合肥市", "340200": "芜湖市"},
-    "350000": {"350100": "福州市", "350200": "厦门市"},
-    "360000": {"360100": "南昌市", "360400": "九江市", "360700": "赣州市"},
-    "370000": {"370100": "济南市", "370200": "青岛市", "370600": "烟台市"},
-    "410000": {"410100": "郑州市", "410300": "洛阳市"},
-    "420000": {"420100": "武汉市", "420500": "宜昌市"},
-    "430000": {"430100": "长沙市", "430200": "株洲市"},
-    "440000": {"440100": "广州市", "440300": "深圳市", "441900": "东莞市"},
-    "450000": {"450100": "南宁市", "450200": "柳州市"},
-    "460000": {"460100": "海口市", "460200": "三亚市"},
-    "500000": {"500100": "重庆市市辖区"},
-    "510000": {"510100": "成都市", "510700": "绵阳市"},
-    "520000": {"520100": "贵阳市", "520300": "遵义市"},
-    "530000": {"530100": "昆明市", "530300": "曲靖市"},
-    "540000": {"540100": "拉萨市"},
-    "610000": {"610100": "西安市", "610300": "宝鸡市"},
-    "620000": {"620100": "兰州市"},
-    "630000": {"630100": "西宁市"},
-    "640000": {"640100": "银川市", "640200": "石嘴山市"},
-    "650000": {"650100": "乌鲁木齐市", "650200": "克拉玛依市"},
-}
-
-# --- what they report -----------------------------------------------------------------------------
-
-# Per million residents, calibrated on the press figures below (Jiangxi: 4,820 of 10k yuan for
-# 45 million people; Heilongjiang: 100 job fairs, 10,000 jobs, 4,000 trainees for 32 million).
-# funds_holiday and funds_regular are not drawn: they split funds_total, to the cent.
-PER_MILLION = {
-    "funds_total": 107,
-    "visiting_teams": 0.25,
-    "enterprises_visited": 28,
-    "workers_hardship": 1400,
-    "workers_migrant": 900,
-    "workers_new_forms": 450,
-    "workers_frontline": 1800,
-    "model_workers": 55,
-    "wage_arrears_cases": 9,
-    "legal_aid_cases": 16,
-    "job_fairs": 3.2,
-    "jobs_offered": 320,
-    "trainees": 130,
-    "recuperation_participants": 1000,
-}
-FUNDS = REPORT.parts_sum_to_total[0]  # funds_total = funds_holiday + funds_regular
-
-# The 2025 campaign as the press reported it (shared/spec/submission-template.md), by unit code.
-PRESS = {
-    "360000": {"funds_total": 4820, "funds_holiday": 2434, "funds_regular": 2386, "visiting_teams": 11},
-    "320600": {"recuperation_participants": 7600},
-    "230000": {"trainees": 4000, "job_fairs": 100, "jobs_offered": 10000},
-}
-PRESS_PERIOD = "2025-01"
-
-# Cells left blank on purpose: not reported is not zero, and the totals must say so.
-NOT_REPORTED = {
-    "630000": ("model_workers", "workers_new_forms"),  # Qinghai's own row
-    "460000": ("jobs_offered",),  # Hainan's own row
-    "460200": ("legal_aid_cases",),  # Sanya only
-    "640000": ("funds_holiday", "funds_regular"),  # Ningxia gives the total without the split
-}
-
-Row = dict[str, object]
-
-
-def figures(province: str, period: str) -> list[Row]:
-    """The province's own row then its cities, consistent by construction: funds split exactly,
-    every city well under its province (each city takes 8–22 % of it, at most three cities)."""
-    rng = random.Random(f"{SEED}/{province}/{period}")
-    people = POPULATION[province]
-    own: Row = {name: rate * people * rng.uniform(0.75, 1.25) for name, rate in PER_MILLION.items()}
-    own = {name: _money(value) if name == FUNDS.total else max(1, int(value)) for name, value in own.items()}
-    own.update(_split(own[FUNDS.total], rng.uniform(0.45, 0.6)))
-    if period == PRESS_PERIOD:
-        own.update({k: _money(v) if k in _fund_columns() else v for k, v in PRESS.get(province, {}).items()})
-    rows = [_unit_row(period, province, _union_name(provinces()[province].name_zh), own)]
-    for code, name in CITIES[province].items():
-        share = rng.uniform(0.08, 0.22)
-        city: Row = {m: int(v * share * rng.uniform(0.85, 1.15)) for m, v in own.items() if m not in _fund_columns()}
-        city_total = _money(own[FUNDS.total] * Decimal(share))
-        holiday_share = own[FUNDS.parts[0]] / own[FUNDS.total] + Decimal(rng.uniform(-0.04, 0.04))
-        city.update({FUNDS.total: city_total, **_split(city_total, holiday_share)})
-        if period == PRESS_PERIOD:
-            city.update(PRESS.get(code, {}))
-        rows.append(_unit_row(period, code, _union_name(name), city))
-    return rows
-
-
-def _fund_columns() -> tuple[str, ...]:
-    return (FUNDS.total, *FUNDS.parts)
-
-
-def _money(value: float | Decimal) -> Decimal:
-    """10k yuan to the cent, written the way people type it: 4820, 2434.5, 1193.27."""
-    cents = Decimal(value).quantize(CENT, rounding=ROUND_DOWN)
-    return cents.quantize(Decimal(1)) if cents == cents.to_integral_value() else cents.normalize()
-
-
-def _split(total: Decimal, holiday_share: float | Decimal) -> Row:
-    """funds_holiday + funds_regular = funds_total exactly: the regular part is the remainder."""
-    holiday = _money(total * Decimal(holiday_share))
-    return {FUNDS.parts[0]: holiday, FUNDS.parts[1]: _money(total - holiday)}
-
-
-def _union_name(region: str) -> str:
-    return f"{region}总工会"
-
-
-def _unit_row(period: str, code: str, name: str, metrics: Row) -> Row:
-    row: Row = {"period": period, "org_unit_code": code, "org_unit_name": name}
-    row.update({m.name: metrics[m.name] for m in REPORT.metrics})
-    for blank in NOT_REPORTED.get(code, ()):
-        row[blank] = None
-    return row
-
+MINUTES_A_DAY = 24 * 60
 
 # --- what goes wrong --------------------------------------------------------------------------------
 
@@ -221,17 +75,17 @@ def _late_county_returns(rows: list[Row]) -> None:
     """A valid revision: late county returns add about 3 % to the province's own figures."""
     own = rows[0]
     for metric in REPORT.metrics:
-        if metric.name not in _fund_columns() and own[metric.name] is not None:
+        if metric.name not in FUND_COLUMNS and own[metric.name] is not None:
             own[metric.name] = int(own[metric.name] * 1.03) + 1
     holiday_share = own[FUNDS.parts[0]] / own[FUNDS.total]
-    own[FUNDS.total] = _money(own[FUNDS.total] * Decimal("1.03"))
-    own.update(_split(own[FUNDS.total], holiday_share))
+    own[FUNDS.total] = money(own[FUNDS.total] * Decimal("1.03"))
+    own.update(split_funds(own[FUNDS.total], holiday_share))
 
 
 def _funds_in_yuan(rows: list[Row]) -> None:
     """The province's own funds typed in yuan rather than 10k yuan: still valid, but 10,000 times
     its history, which the review flags exist to catch."""
-    for name in _fund_columns():
+    for name in FUND_COLUMNS:
         rows[0][name] *= 10000
 
 
@@ -250,82 +104,19 @@ UNREADABLE = "not a readable XLSX workbook"
 # --- how it is written ----------------------------------------------------------------------------------
 
 
-def _heading(name: str, english: bool) -> str:
-    return name if english else REPORT.column(name).label_zh
-
-
-def _csv_cell(value: object, grouped: bool) -> str:
-    if value is None:
-        return ""
-    return f"{value:,}" if grouped and isinstance(value, (int, Decimal)) else str(value)
+def _grouped(rows: list[Row]) -> list[Row]:
+    """Thousands separators only in the province's own row, as when someone types its big figures
+    by hand and pastes the cities' from a system export."""
+    own = {k: f"{v:,}" if isinstance(v, (int, Decimal)) else v for k, v in rows[0].items()}
+    return [own, *rows[1:]]
 
 
 def _csv(rows: list[Row], encoding: str, english: bool, grouped: bool) -> bytes:
-    """Thousands separators, when asked for, only in the province's own row, as when someone
-    types its big figures by hand and pastes the cities' from a system export."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([_heading(c.name, english) for c in REPORT.columns])
-    for i, row in enumerate(rows):
-        writer.writerow([_csv_cell(row[c.name], grouped and i == 0) for c in REPORT.columns])
-    return out.getvalue().encode(encoding)
-
-
-def _json_value(value: object) -> object:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
-
-
-def _json(rows: list[Row], wrapped: bool) -> bytes:
-    records = [{c.name: _json_value(row[c.name]) for c in REPORT.columns} for row in rows]
-    return json.dumps({"rows": records} if wrapped else records, ensure_ascii=False, indent=2).encode("utf-8")
+    return csv_bytes(REPORT, _grouped(rows) if grouped else rows, "en" if english else "zh", encoding)
 
 
 def _xlsx(rows: list[Row], typed: bool) -> bytes:
-    """The template as an Excel sheet: merged title, a blank row, then the header. `typed` is a
-    sheet someone typed into: codes became numbers and the period became a date cell."""
-    import openpyxl
-    from openpyxl.styles import Alignment, Font
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.title = REPORT.title_zh
-    width = len(REPORT.columns)
-    sheet.cell(row=1, column=1, value=TITLE).font = Font(bold=True, size=14)
-    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
-    for j, column in enumerate(REPORT.columns, start=1):
-        sheet.cell(row=3, column=j, value=column.label_zh).font = Font(bold=True)
-    for i, row in enumerate(rows, start=4):
-        for j, column in enumerate(REPORT.columns, start=1):
-            value = row[column.name]
-            if typed and column.name == "org_unit_code" and str(value).isdigit():
-                value = int(value)
-            if typed and column.name == "period":
-                value = datetime.strptime(str(value), "%Y-%m")
-                sheet.cell(row=i, column=j).number_format = "yyyy-mm"
-            sheet.cell(row=i, column=j, value=_json_value(value))
-    workbook.properties.creator = "provincial_reports.tools.samples"
-    return _pinned(workbook)
-
-
-def _pinned(workbook) -> bytes:
-    """The workbook's bytes with fixed timestamps (document properties and zip entries), so that a
-    rerun writes identical files and the ledger sees no new versions."""
-    from openpyxl.writer.excel import ExcelWriter
-
-    moment = BASE_TIME.replace(tzinfo=None)
-    workbook.properties.created = workbook.properties.modified = moment
-    raw = io.BytesIO()
-    with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
-        ExcelWriter(workbook, archive).save()
-    pinned = io.BytesIO()
-    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(pinned, "w", zipfile.ZIP_DEFLATED) as target:
-        for entry in source.infolist():
-            stamped = zipfile.ZipInfo(entry.filename, date_time=moment.timetuple()[:6])
-            target.writestr(stamped, source.read(entry), compress_type=zipfile.ZIP_DEFLATED)
-    return pinned.getvalue()
+    return xlsx_bytes(REPORT, rows, title=TITLE, typed=typed, creator="provincial_reports.tools.samples")
 
 
 # format → (file extension, writer). The writer gets the rows and the sample's header options.
@@ -336,8 +127,8 @@ FORMATS: dict[str, tuple[str, Writer]] = {
     "csv-gbk": ("csv", lambda rows, en, grouped: _csv(rows, "gbk", en, grouped)),  # Excel's default CSV
     "xlsx": ("xlsx", lambda rows, en, grouped: _xlsx(rows, typed=False)),
     "xlsx-typed": ("xlsx", lambda rows, en, grouped: _xlsx(rows, typed=True)),
-    "json": ("json", lambda rows, en, grouped: _json(rows, wrapped=False)),
-    "json-rows": ("json", lambda rows, en, grouped: _json(rows, wrapped=True)),
+    "json": ("json", lambda rows, en, grouped: json_bytes(REPORT, rows)),
+    "json-rows": ("json", lambda rows, en, grouped: json_bytes(REPORT, rows, wrapped=True)),
     # a CSV export renamed to .xlsx: the one fault that keeps a file from being read at all
     "text-as-xlsx": ("xlsx", lambda rows, en, grouped: _csv(rows, "utf-8", en, grouped)),
 }
@@ -347,8 +138,9 @@ FORMATS: dict[str, tuple[str, Writer]] = {
 
 @dataclass(frozen=True)
 class Sample:
-    """One upload. `day` is days after BASE_TIME; within a day files arrive a minute apart in
-    the order of SAMPLES. `version` names a resubmission's file (e.g. jiangxi-2025-01-corrected.xlsx)."""
+    """One upload. `day` is days after the builders' BASE_TIME; within a day files arrive a minute
+    apart in the order of SAMPLES. `version` names a resubmission's file (e.g.
+    jiangxi-2025-01-corrected.xlsx)."""
 
     province: str
     format: str
@@ -437,20 +229,9 @@ def content(sample: Sample) -> bytes:
     return writer(rows, sample.english, sample.grouped)
 
 
-def arrival_time(position: int, sample: Sample) -> datetime:
-    return BASE_TIME + timedelta(days=sample.day, minutes=position)
-
-
 def write_samples(landing: Path) -> list[str]:
-    """Write every sample under `landing` with its arrival time as modification time; the
-    relative paths written, in arrival order."""
-    landing = Path(landing)
-    written = []
+    """Write every sample under `landing`, arriving a minute apart within its day; the relative
+    paths written, in arrival order."""
     for position, sample in enumerate(SAMPLES):
-        path = landing / sample.source
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content(sample))
-        moment = arrival_time(position, sample).timestamp()
-        os.utime(path, (moment, moment))
-        written.append(sample.source)
-    return written
+        upload(landing, sample.source, content(sample), minute=sample.day * MINUTES_A_DAY + position)
+    return [sample.source for sample in SAMPLES]

@@ -1,4 +1,4 @@
-"""relief_disbursements: every rule with a failing example, the formats, and batch validation."""
+"""Records (relief_disbursements): every rule with a failing example, the formats, and batch validation."""
 
 from __future__ import annotations
 
@@ -12,17 +12,18 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from relief_factory import KEY, RELIEF, record, records, relief_csv, relief_parquet
 
-from factory import upload
+from conftest import KEY
 from provincial_reports import pipeline
 from provincial_reports.land import arrival_of
 from provincial_reports.privacy import MissingPseudonymKey
 from provincial_reports.read import batches as read_batches
 from provincial_reports.stores.objects import StoredObject
+from provincial_reports.tools.builders.files import csv_bytes, parquet_bytes, upload, xlsx_bytes
+from provincial_reports.tools.builders.relief_disbursements import RECORDS, identity_number, record, records
 from provincial_reports.validate import batch_results, record_pass
 
-SOURCE = "360000/2025-01/relief.csv"
+SOURCE = "360000/2025-01/records.csv"
 
 
 @pytest.fixture
@@ -42,13 +43,13 @@ def answer_for(root: Path, data: bytes, source: str = SOURCE) -> dict:
 
 
 def failures_of(root: Path, rows: list[dict]) -> list[str]:
-    answer = answer_for(root, relief_csv(rows))
+    answer = answer_for(root, csv_bytes(RECORDS, rows))
     assert answer["outcome"] == "rejected"
     return answer["failures"]
 
 
 def test_a_valid_file_is_accepted_with_its_rows(folders):
-    answer = answer_for(folders, relief_csv(records(7)))
+    answer = answer_for(folders, csv_bytes(RECORDS, records(7)))
     assert answer["outcome"] == "accepted", answer["failures"]
     assert answer["report_type"] == "relief_disbursements"
     assert answer["rows_read"] == 7
@@ -60,7 +61,7 @@ def test_cells_are_read_without_the_spaces_around_them(folders):
     rows = records(3)
     rows[0] = {name: f" {value}\t" for name, value in rows[0].items()}
     rows[1] = {name: f"\u3000{value}\u3000" for name, value in rows[1].items()}
-    answer = answer_for(folders, relief_csv(rows))
+    answer = answer_for(folders, csv_bytes(RECORDS, rows))
     assert answer["outcome"] == "accepted", answer["failures"]
     loaded = pq.read_table(folders / "lake" / answer["parquet_location"]).to_pylist()
     assert [r["org_unit_code"] for r in loaded] == ["360102"] * 3
@@ -109,7 +110,7 @@ def test_a_wrong_check_digit_is_named_and_masked(folders):
 def test_a_lower_case_x_check_character_is_accepted(folders):
     n = next(n for n in range(200) if record(n)["beneficiary_id"].endswith("X"))
     rows = [record(n, beneficiary_id=record(n)["beneficiary_id"].lower())]
-    assert answer_for(folders, relief_csv(rows))["outcome"] == "accepted"
+    assert answer_for(folders, csv_bytes(RECORDS, rows))["outcome"] == "accepted"
 
 
 @pytest.mark.parametrize(
@@ -117,8 +118,6 @@ def test_a_lower_case_x_check_character_is_accepted(folders):
     [("19800230", "not a real date"), ("20150101", "too young"), ("18900101", "too old")],
 )
 def test_an_implausible_birth_date_rejects(folders, born, why):
-    from relief_factory import identity_number
-
     rows = records(3)
     rows[0]["beneficiary_id"] = identity_number(0, born=born)
     failures = failures_of(folders, rows)
@@ -153,7 +152,7 @@ def test_a_rule_broken_on_many_rows_says_how_many_in_all(folders):
 def test_same_person_paid_on_two_days_is_not_a_duplicate(folders):
     rows = records(3)
     rows.append({**rows[0], "paid_on": "2025-01-20"})
-    assert answer_for(folders, relief_csv(rows))["outcome"] == "accepted"
+    assert answer_for(folders, csv_bytes(RECORDS, rows))["outcome"] == "accepted"
 
 
 def test_a_header_only_file_has_no_rows(folders):
@@ -162,7 +161,7 @@ def test_a_header_only_file_has_no_rows(folders):
 
 
 def test_a_missing_column_and_a_short_row_are_named(folders):
-    data = relief_csv(records(3)).replace("发放日期".encode(), "备注".encode())
+    data = csv_bytes(RECORDS, records(3)).replace("发放日期".encode(), "备注".encode())
     data += b"2025-01,360102\n"
     answer = answer_for(folders, data)
     text = "\n".join(answer["failures"])
@@ -173,21 +172,21 @@ def test_a_missing_column_and_a_short_row_are_named(folders):
 
 def test_chinese_category_labels_are_read_as_codes(folders):
     rows = [record(0, beneficiary_category="农民工"), record(1, beneficiary_category=" Model ")]
-    assert answer_for(folders, relief_csv(rows))["outcome"] == "accepted"
+    assert answer_for(folders, csv_bytes(RECORDS, rows))["outcome"] == "accepted"
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
 def test_gbk_and_bom_csv_are_read(folders, encoding):
-    answer = answer_for(folders, relief_csv(records(4), encoding=encoding))
+    answer = answer_for(folders, csv_bytes(RECORDS, records(4), encoding=encoding))
     assert answer["outcome"] == "accepted", answer["failures"]
 
 
 def test_a_parquet_upload_is_read_and_checked(folders):
-    good = answer_for(folders, relief_parquet(records(4)), "360000/2025-01/relief.parquet")
+    good = answer_for(folders, parquet_bytes(RECORDS, records(4)), "360000/2025-01/records.parquet")
     assert good["outcome"] == "accepted", good["failures"]
     rows = records(4)
     rows[3]["amount_yuan"] = "20000"
-    bad = answer_for(folders, relief_parquet(rows), "360000/2025-01/relief-2.parquet")
+    bad = answer_for(folders, parquet_bytes(RECORDS, rows), "360000/2025-01/records-2.parquet")
     assert bad["outcome"] == "rejected"
     assert any("at most the declared cap" in f and "row 4" in f for f in bad["failures"]), bad["failures"]
 
@@ -199,17 +198,7 @@ def test_a_damaged_parquet_file_is_answered(folders):
 
 
 def test_records_sent_as_xlsx_are_refused_and_not_copied(folders):
-    import openpyxl
-    from relief_factory import RELIEF
-
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append([c.label_zh for c in RELIEF.columns])
-    row = record(0)
-    sheet.append([row[c.name] for c in RELIEF.columns])
-    path = folders / "book.xlsx"
-    workbook.save(path)
-    answer = answer_for(folders, path.read_bytes(), "360000/2025-01/relief.xlsx")
+    answer = answer_for(folders, xlsx_bytes(RECORDS, [record(0)]), "360000/2025-01/records.xlsx")
     assert answer["outcome"] == "rejected"
     assert any("CSV (UTF-8 or GBK) or Parquet only" in f for f in answer["failures"]), answer["failures"]
     assert not [p for p in (folders / "lake").rglob("*.xlsx")]
@@ -219,7 +208,7 @@ def test_a_bad_row_in_the_last_batch_rejects_the_file(folders, monkeypatch):
     monkeypatch.setattr(record_pass, "BATCH_ROWS", 10)
     rows = records(45)
     rows[44]["amount_yuan"] = "0"
-    answer = answer_for(folders, relief_csv(rows))
+    answer = answer_for(folders, csv_bytes(RECORDS, rows))
     assert answer["outcome"] == "rejected"
     assert any("must be above 0" in f and "row 46" in f for f in answer["failures"]), answer["failures"]
     assert not list((folders / "lake").rglob("*.parquet"))  # nothing of the file reaches the lake
@@ -235,7 +224,7 @@ def test_counts_and_listed_rows_add_up_across_batches(folders, monkeypatch):
     rows = records(30)
     for n in (3, 15, 27):
         rows[n]["beneficiary_category"] = "retired"
-    answer = answer_for(folders, relief_csv(rows))
+    answer = answer_for(folders, csv_bytes(RECORDS, rows))
     document = json.loads((folders / "lake" / answer["result_location"]).read_text())
     in_set = next(
         r
@@ -253,7 +242,7 @@ def test_a_file_whose_every_row_is_wrong_quotes_the_first_rows_and_counts_the_re
     rows = records(45)
     for row in rows:
         row["beneficiary_category"] = "retired"
-    answer = answer_for(folders, relief_csv(rows))
+    answer = answer_for(folders, csv_bytes(RECORDS, rows))
     failure = next(f for f in answer["failures"] if "beneficiary_category" in f)
     assert "row 2: 'retired'" in failure and "row 11: 'retired'" in failure, failure
     assert "row 12" not in failure and failure.endswith("; 45 rows in all (共45行)"), failure
@@ -269,14 +258,14 @@ def test_a_file_whose_every_row_is_wrong_quotes_the_first_rows_and_counts_the_re
 def test_without_a_key_identity_numbers_are_not_processed(folders, monkeypatch):
     monkeypatch.delenv("REPORTS_PSEUDONYM_KEY")
     with pytest.raises(MissingPseudonymKey, match="refusing"):
-        answer_for(folders, relief_csv(records(2)))
+        answer_for(folders, csv_bytes(RECORDS, records(2)))
     assert not (folders / "lake").exists()
 
 
 @pytest.mark.parametrize("block_bytes", [4096, 8 * 1024 * 1024])  # in a later block, or in the first
 def test_bytes_that_are_not_text_deep_in_the_file_reject_it(folders, monkeypatch, block_bytes):
     monkeypatch.setattr(read_batches, "CSV_BLOCK_BYTES", block_bytes)
-    data = relief_csv(records(3000)) + b"2025-01,360102,\xff\xfe\xfa,model,800.00,2025-01-02\n"
+    data = csv_bytes(RECORDS, records(3000)) + b"2025-01,360102,\xff\xfe\xfa,model,800.00,2025-01-02\n"
     answer = answer_for(folders, data)
     assert answer["outcome"] == "rejected"
     assert any("read" in f and "invalid UTF8" in f for f in answer["failures"]), answer["failures"]
@@ -285,10 +274,10 @@ def test_bytes_that_are_not_text_deep_in_the_file_reject_it(folders, monkeypatch
 def test_a_large_csv_is_read_ahead_only_a_little(tmp_path: Path):
     """Arrow's CSV reader reads ahead of its consumer: with blocks too large, a worker once held
     300 MB of a 5-million-row file at a time. The read-ahead must stay small whatever the size."""
-    header, *lines = relief_csv(records(1000)).splitlines(keepends=True)
+    header, *lines = csv_bytes(RECORDS, records(1000)).splitlines(keepends=True)
     path = tmp_path / "large.csv"
     path.write_bytes(header + b"".join(lines) * 1800)  # 1.8 million rows, about 110 MB
-    source = read_batches.open_batches(path, path.name, RELIEF)
+    source = read_batches.open_batches(path, path.name, RECORDS)
     held = []
     for n, _batch in enumerate(source.batches):
         if n % 20 == 0:
@@ -323,9 +312,9 @@ def test_a_validated_batch_is_freed_once_the_next_is_validated():
     alive = weakref.ref(first)
     gc.disable()
     try:
-        assert batch_results.batch_suite_result(RELIEF, first, parameters)["success"]
+        assert batch_results.batch_suite_result(RECORDS, first, parameters)["success"]
         del first
-        assert batch_results.batch_suite_result(RELIEF, batch_results.gx_frame(batch), parameters)["success"]
+        assert batch_results.batch_suite_result(RECORDS, batch_results.gx_frame(batch), parameters)["success"]
         assert alive() is None
     finally:
         gc.enable()

@@ -1,4 +1,4 @@
-"""relief_disbursements end to end on both engines: the load, the pseudonyms (no identity number
+"""Records (relief_disbursements) end to end on both engines: the load, the pseudonyms (no identity number
 in clear anywhere under the lake or in the warehouse), and the reconciliation flags."""
 
 from __future__ import annotations
@@ -10,12 +10,14 @@ from decimal import Decimal
 
 import pyarrow.parquet as pq
 import pytest
-from relief_factory import KEY, identity_number, record, records, relief_csv
 from test_pipeline import query, run_once
 
-from factory import csv_bytes, province_row, upload
+from conftest import KEY
 from provincial_reports import privacy
 from provincial_reports.stores.warehouse import connect
+from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.relief_disbursements import RECORDS, identity_number, record, records
+from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row
 
 SCHEMAS = ("ingest", "core", "staging", "mart")
 
@@ -29,7 +31,7 @@ def keyed(workspace, monkeypatch):
 def test_accepted_records_are_loaded_pseudonymised(keyed):
     rows = records(6)
     rows[1]["beneficiary_id"] = identity_number(1, born="19671231", female=True)
-    upload(keyed.landing, "360000/2025-01/relief.csv", relief_csv(rows))
+    upload(keyed.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, rows))
     run_once()
     loaded = query(keyed, "SELECT * FROM core.disbursements ORDER BY source_row")
     assert len(loaded) == 6
@@ -44,9 +46,9 @@ def test_accepted_records_are_loaded_pseudonymised(keyed):
 
 
 def test_a_resubmission_replaces_the_records_in_force(keyed):
-    upload(keyed.landing, "360000/2025-01/relief.csv", relief_csv(records(6)), minute=0)
+    upload(keyed.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, records(6)), minute=0)
     run_once()
-    upload(keyed.landing, "360000/2025-01/relief-v2.csv", relief_csv(records(4)), minute=5)
+    upload(keyed.landing, "360000/2025-01/records-v2.csv", csv_bytes(RECORDS, records(4)), minute=5)
     run_once()
     assert query(keyed, "SELECT count(*) AS n FROM staging.int_disbursements_in_force") == [{"n": 4}]
     assert query(keyed, "SELECT count(*) AS n FROM core.disbursements") == [{"n": 10}]
@@ -84,8 +86,8 @@ def test_no_identity_number_in_clear_in_the_lake_or_the_warehouse(keyed):
     bad[2]["beneficiary_id"] = bad[2]["beneficiary_id"][:17] + ("1" if bad[2]["beneficiary_id"][17] == "0" else "0")
     bad[3]["amount_yuan"] = "-5"
     bad.append(dict(bad[0]))  # a duplicate: its rows are quoted in the answer
-    upload(keyed.landing, "360000/2025-01/relief.csv", relief_csv(good))
-    upload(keyed.landing, "320000/2025-01/relief.csv", relief_csv(bad))
+    upload(keyed.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, good))
+    upload(keyed.landing, "320000/2025-01/records.csv", csv_bytes(RECORDS, bad))
     answers = run_once()
     assert sorted(a["outcome"] for a in answers) == ["accepted", "rejected"]
     numbers = {r["beneficiary_id"] for r in good + bad}
@@ -102,7 +104,7 @@ def test_no_identity_number_in_clear_in_the_lake_or_the_warehouse(keyed):
 def summary(province: str, funds_total: float, counts: dict[str, int]) -> bytes:
     row = province_row(province)
     row.update(funds_total=funds_total, funds_holiday=funds_total, funds_regular=0, **counts)
-    return csv_bytes([row])
+    return csv_bytes(WINTER_WARMTH, [row])
 
 
 def flags(workspace) -> list[dict]:
@@ -124,7 +126,7 @@ def test_reconciliation_flags_overspending_and_counts_more_than_5_percent_apart(
         "model_workers": 4,
     }
     upload(keyed.landing, "360000/2025-01/summary.csv", summary("360000", 1.5, counts))
-    upload(keyed.landing, "360000/2025-01/relief.csv", relief_csv(rows))
+    upload(keyed.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, rows))
     answers = run_once()
     assert all(a["outcome"] == "accepted" for a in answers), [a["failures"] for a in answers]
     found = flags(keyed)
@@ -135,8 +137,8 @@ def test_reconciliation_flags_overspending_and_counts_more_than_5_percent_apart(
     count, funds = found
     assert (count["value"], count["reference_value"]) == (Decimal(4), Decimal(100))
     assert (funds["value"], funds["reference_value"]) == (Decimal("1.6"), Decimal("1.5"))
-    relief_id = next(a["submission_id"] for a in answers if a["report_type"] == "relief_disbursements")
-    assert {f["submission_id"] for f in found} == {relief_id}
+    records_id = next(a["submission_id"] for a in answers if a["report_type"] == "relief_disbursements")
+    assert {f["submission_id"] for f in found} == {records_id}
     assert {(f["province_code"], f["org_unit_code"], f["period"]) for f in found} == {("360000", "360000", "2025-01")}
     assert "above the summary's funds_total" in funds["detail_en"] and "万元" in funds["detail_zh"]
     assert "migrant" in count["detail_en"] and "5%" in count["detail_zh"]
@@ -152,7 +154,7 @@ def test_within_5_percent_and_within_funds_is_no_flag(keyed):
         "model_workers": 20,
     }
     upload(keyed.landing, "360000/2025-01/summary.csv", summary("360000", 8, counts))
-    upload(keyed.landing, "360000/2025-01/relief.csv", relief_csv(rows))
+    upload(keyed.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, rows))
     run_once()
     assert flags(keyed) == [], [f["detail_en"] for f in flags(keyed)]
 
@@ -167,7 +169,7 @@ def test_a_category_without_any_payment_is_flagged_against_its_count(keyed):
         "model_workers": 2,
     }
     upload(keyed.landing, "360000/2025-01/summary.csv", summary("360000", 100, counts))
-    upload(keyed.landing, "360000/2025-01/relief.csv", relief_csv(rows))
+    upload(keyed.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, rows))
     run_once()
     assert [(f["metric"], f["value"]) for f in flags(keyed)] == [("model_workers", Decimal(0))]
 
