@@ -25,12 +25,12 @@ HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 EXPECTED = HERE / "expected.json"
 if __name__ == "__main__":
-    sys.path.insert(0, str(HERE.parents[1] / "plugins"))
+    sys.path.insert(0, str(HERE.parents[1] / "src"))
 
 import openpyxl  # noqa: E402
 
 from provincial_reports.declarations import report_types  # noqa: E402
-from provincial_reports.read import MAX_FILE_BYTES, MAX_ROWS  # noqa: E402
+from provincial_reports.read.tables import MAX_FILE_BYTES, MAX_ROWS  # noqa: E402
 
 REPORT = report_types()["winter_warmth"]
 NAMES = [c.name for c in REPORT.columns]
