@@ -23,6 +23,7 @@ from functools import cache
 import pandas as pd
 
 from provincial_reports.declarations import Column, ReportType, report_types
+from provincial_reports.read import strict_json
 
 SOURCE_ROW = "source_row"
 MIN_HEADER_MATCHES = 2
@@ -244,7 +245,9 @@ def _check_archive(data: bytes) -> None:
 def _json_rows(data: bytes) -> Rows:
     """JSON rows become a header row of their keys (in first-seen order) plus one row each."""
     try:
-        doc = json.loads(decode_text(data))
+        doc = strict_json.loads(decode_text(data))
+    except strict_json.RepeatedKey as exc:
+        raise Unreadable(str(exc)) from exc
     except json.JSONDecodeError as exc:
         raise Unreadable(f"the JSON cannot be parsed: {exc} (JSON格式错误)") from exc
     except RecursionError as exc:
