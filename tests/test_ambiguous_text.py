@@ -35,13 +35,13 @@ def test_rows_given_twice_is_refused():
     first = json.dumps([valid_row()], ensure_ascii=False)
     second = json.dumps([valid_row(funds_total=1)], ensure_ascii=False)
     data = f'{{"rows": {first}, "rows": {second}}}'.encode()
-    with pytest.raises(Unreadable, match="'rows'.*twice"):
+    with pytest.raises(Unreadable, match=r"'rows'.*twice"):
         read_submission(data, "report.json")
 
 
 def test_a_key_given_twice_in_a_nested_object_is_refused_too():
     data = b'[{"period": "2025-01", "org_unit_code": {"a": 1, "a": 2}, "funds_total": 1}]'
-    with pytest.raises(Unreadable, match="'a'.*twice"):
+    with pytest.raises(Unreadable, match=r"'a'.*twice"):
         read_submission(data, "report.json")
 
 
@@ -61,9 +61,7 @@ def cut_utf8(text: str, keep_bytes: int) -> bytes:
 def csv_with_name(name: bytes, heading=None) -> bytes:
     marker = "NAME-PLACEHOLDER"
     options = {"heading": heading} if heading else {}
-    return csv_bytes([valid_row(org_unit_name=marker), city_row()], "utf-8", **options).replace(
-        marker.encode(), name
-    )
+    return csv_bytes([valid_row(org_unit_name=marker), city_row()], "utf-8", **options).replace(marker.encode(), name)
 
 
 @pytest.mark.parametrize("keep", [1, 2, 4, 5, 16, 17])  # every cut inside a 3-byte character
@@ -76,25 +74,33 @@ def test_utf8_cut_in_the_middle_of_a_character_is_refused_with_the_place_and_the
     with pytest.raises(Unreadable) as refused:
         read_submission(data, "report.csv")
     message = str(refused.value)
-    position = data.index(name) + len(name.decode("utf-8", errors="ignore").encode())
+    line_two = data.index(b"\n") + 1
+    assert data[line_two:].startswith(b"2025-01,360000,")
+    position = line_two + len(b"2025-01,360000,") + len(name.decode("utf-8", errors="ignore").encode())
     assert f"at byte {position} (line 2)" in message, message
     whole = name.decode("utf-8", errors="ignore")
     assert f"{whole}\ufffd'" in message, message  # the cut text, as far as it goes
     assert "neither UTF-8 nor GB18030" in message and "截断" in message
 
 
+def issue_file(harbin: bytes) -> bytes:
+    """English headers, Heilongjiang's own row whole, Harbin's name as given."""
+    rows = [valid_row(org_unit_name=HEILONGJIANG), city_row(org_unit_name="CITY")]
+    return csv_bytes(rows, heading=en).replace(b"CITY", harbin)
+
+
 def test_the_issues_file_is_no_longer_read_as_mojibake():
-    """The file of issue 18: its names were stored as 榛戦緳姹熺渷宸ヤ細 for 黑龙江省工会."""
-    data = csv_with_name(cut_utf8(HEILONGJIANG + "会", len((HEILONGJIANG + "会").encode()) - 1))
+    """The file of issue 18: one name cut at a byte limit, and every name was stored as mojibake,
+    黑龙江省工会 as 榛戦緳姹熺渷宸ヤ細."""
+    data = issue_file(cut_utf8("哈尔滨市总工会", 8))
     assert "榛戦緳姹熺渷宸ヤ細" in data.decode("gb18030")  # the reading the old fallback gave
-    with pytest.raises(Unreadable, match="UTF-8 except for one invalid byte sequence"):
+    with pytest.raises(Unreadable, match=r"UTF-8 except for one invalid byte sequence.*'2025-01,360100,哈尔\ufffd'"):
         read_submission(data, "report.csv")
 
 
-def test_utf8_with_a_stray_byte_is_refused_not_re_read_as_gb18030():
-    data = csv_with_name("江西省总工会".encode().replace("总".encode(), b"\xb5" + "总".encode()))
-    data.decode("gb18030")  # GB18030 would have taken it
-    with pytest.raises(Unreadable, match="UTF-8 except for one invalid byte sequence"):
+def test_utf8_with_a_stray_byte_is_refused_with_the_place():
+    data = issue_file("哈尔滨".encode() + b"\xb5" + "市总工会".encode())
+    with pytest.raises(Unreadable, match=r"UTF-8 except for one invalid byte sequence.*哈尔滨\ufffd.*not UTF-8"):
         read_submission(data, "report.csv")
 
 
@@ -111,7 +117,9 @@ def test_utf8_cut_in_several_names_names_how_many_and_the_first():
 @pytest.mark.parametrize("heading", ["zh", "en"])
 def test_real_gbk_and_gb18030_files_are_still_read(encoding, heading):
     name = "𠀀黑龙江省工会" if encoding == "gb18030" else HEILONGJIANG
-    data = csv_bytes([valid_row(org_unit_name=name), city_row()], encoding, **({"heading": en} if heading == "en" else {}))
+    data = csv_bytes(
+        [valid_row(org_unit_name=name), city_row()], encoding, **({"heading": en} if heading == "en" else {})
+    )
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     table = read_submission(data, "report.csv")
@@ -151,7 +159,7 @@ def records_csv(name_bytes: bytes, encoding: str = "utf-8") -> bytes:
 def test_a_records_csv_cut_in_a_character_is_refused_not_read_as_gb18030(tmp_path: Path):
     path = tmp_path / "records.csv"
     path.write_bytes(records_csv(cut_utf8("困难职工", 5)))
-    with pytest.raises(Unreadable, match="UTF-8 except for one invalid byte sequence.*line 2"):
+    with pytest.raises(Unreadable, match=r"UTF-8 except for one invalid byte sequence.*line 2"):
         open_batches(path, "records.csv", RECORDS)
 
 
