@@ -21,6 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from provincial_reports.declarations import ReportType, report_types
+from provincial_reports.read import encoding
 from provincial_reports.read.tables import MIN_HEADER_MATCHES, SOURCE_ROW, Unreadable, normalise_header
 
 HEAD_BYTES = 64 * 1024  # where the header row must be
@@ -131,8 +132,8 @@ def _encoding(head: bytes) -> str:
     try:
         cut.decode("utf-8")
         return "utf-8"
-    except UnicodeDecodeError:
-        return "gb18030"
+    except UnicodeDecodeError:  # damaged UTF-8 stays UTF-8 here, to be refused by _csv_source
+        return "utf-8" if encoding.looks_like_utf8(cut) else "gb18030"
 
 
 def _read_head(path: Path) -> bytes:
@@ -153,6 +154,10 @@ def _head_rows(head: bytes) -> list[list[str]]:
 def _csv_source(path: Path, report_type: ReportType) -> BatchSource:
     source = BatchSource(report_type, iter(()))
     head = _read_head(path)
+    try:
+        text_encoding = encoding.head_encoding(head)
+    except encoding.EncodingRefused as exc:
+        raise Unreadable(str(exc)) from exc
     rows = _head_rows(head)
     header_at = next((i for i, cells in enumerate(rows) if _matches(report_type, cells) >= MIN_HEADER_MATCHES), None)
     if header_at is None:
@@ -170,7 +175,7 @@ def _csv_source(path: Path, report_type: ReportType) -> BatchSource:
         reader = pacsv.open_csv(
             path,
             read_options=pacsv.ReadOptions(
-                skip_rows=header_at + 1, column_names=names, block_size=CSV_BLOCK_BYTES, encoding=_encoding(head)
+                skip_rows=header_at + 1, column_names=names, block_size=CSV_BLOCK_BYTES, encoding=text_encoding
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=note_bad_row),
             convert_options=pacsv.ConvertOptions(

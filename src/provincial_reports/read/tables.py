@@ -23,7 +23,7 @@ from functools import cache
 import pandas as pd
 
 from provincial_reports.declarations import Column, ReportType, report_types
-from provincial_reports.read import strict_json
+from provincial_reports.read import encoding, strict_json
 
 SOURCE_ROW = "source_row"
 MIN_HEADER_MATCHES = 2
@@ -118,9 +118,13 @@ def decode_text(data: bytes) -> str:
             "the text is UTF-16 (Excel's 'Unicode Text'), neither UTF-8 nor GB18030/GBK: save it as "
             "'CSV UTF-8' (文件编码为UTF-16，不是UTF-8或GB18030/GBK，请另存为“CSV UTF-8”)"
         )
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:  # bytes that look like UTF-8 are never re-read as GB18030 (mojibake): read/encoding.py
+        encoding.refuse_damaged_utf8(data)
+    except encoding.EncodingRefused as exc:
+        raise Unreadable(str(exc)) from exc
+    for name in ("utf-8-sig", "gb18030"):
         try:
-            text = data.decode(encoding)
+            text = data.decode(name)
         except UnicodeDecodeError:
             continue
         if "\x00" in text:
@@ -128,6 +132,11 @@ def decode_text(data: bytes) -> str:
                 "the file contains NUL bytes: it is binary or UTF-16 text, not a CSV or JSON file "
                 "(文件含有NUL字节，不是文本文件)"
             )
+        if name == "gb18030":
+            try:
+                encoding.refuse_implausible_gb18030(text)
+            except encoding.EncodingRefused as exc:
+                raise Unreadable(str(exc)) from exc
         return text
     raise Unreadable("the text is neither UTF-8 nor GB18030/GBK (文件编码不是UTF-8或GB18030/GBK)")
 
