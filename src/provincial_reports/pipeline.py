@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from provincial_reports.config import settings
+from provincial_reports.entries import answer_if_not_a_plain_file
 from provincial_reports.land import Arrival, arrival_of, find_new_arrivals, read_landed, sha256_of
 from provincial_reports.load.transaction import ledger_keys, load_answers
 from provincial_reports.read.tables import MAX_FILE_BYTES, ReadTable, Unreadable, read_submission, too_large
@@ -38,6 +39,9 @@ def process(arrival: dict) -> dict:
     config = settings()
     landing, lake = open_store(config.landing), open_store(config.lake)
     found = Arrival(**arrival)
+    odd = answer_if_not_a_plain_file(landing, lake, found)  # a link, a FIFO...: answered, never read
+    if odd is not None:
+        return odd
     records = disbursements.streamed_type_of_upload(landing, found)
     if records is not None:  # beneficiary-level records, in batches
         return disbursements.process(landing, lake, found, records)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,71 @@ class StoredObject:
     modified: datetime
 
 
+# --- landing entries that are not plain files (issue 18) ------------------------------------------
+# One rule for listing and reading alike: a symbolic link is never followed (wherever it points,
+# inside the province, into another, out of the landing zone, nowhere, or round in a loop), and
+# nothing but a regular file is ever opened. Such an entry is a submission all the same: it is
+# answered, rejected with its problem, under a stand-in identity (a hash of what it is, never of
+# what it points to), so that the ledger records it and no later run tries it again, while a fix
+# (the file itself uploaded in place of the link, permissions repaired) is a new version.
+
+SYMLINK = (
+    "a symbolic link, not an uploaded file: links are never followed, wherever they point; upload the file "
+    "itself (这是符号链接，不是上传的文件；系统不跟随链接，请直接上传文件本身)"
+)
+UNREADABLE = (
+    "the file cannot be read (permission denied): the landing zone's operator must make it readable, and it "
+    "is read again once it is (文件无读取权限；权限修复后将重新读取)"
+)
+UNLISTABLE = (
+    "a folder that cannot be opened (permission denied): nothing in it can be read "
+    "(文件夹无读取权限，其中的文件无法读取)"
+)
+SPECIAL_KINDS = {
+    stat.S_IFIFO: ("a FIFO (named pipe)", "命名管道"),
+    stat.S_IFSOCK: ("a socket", "套接字"),
+    stat.S_IFCHR: ("a character device", "字符设备"),
+    stat.S_IFBLK: ("a block device", "块设备"),
+    stat.S_IFDIR: ("a folder", "文件夹"),
+}
+
+
+@dataclass(frozen=True)
+class LandingEntry(StoredObject):
+    """An entry of the landing zone that is not a readable regular file: what is wrong with it, and
+    the stand-in for a content hash that identifies it in the ledger."""
+
+    problem: str
+    stand_in: str
+
+
+def _stand_in(*facts: object) -> str:
+    return hashlib.sha256("\0".join(map(str, facts)).encode()).hexdigest()
+
+
+def _modified(st: os.stat_result) -> datetime:
+    return datetime.fromtimestamp(st.st_mtime, UTC)
+
+
+def odd_entry(key: str, path: Path, st: os.stat_result) -> LandingEntry:
+    """The entry at `path` (lstat `st`), which is not a regular file: a link or a special file."""
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = ""
+        return LandingEntry(key, 0, _modified(st), SYMLINK, _stand_in("symbolic link", target))
+    en, zh = SPECIAL_KINDS.get(stat.S_IFMT(st.st_mode), ("an entry of an unknown kind", "未知类型"))
+    problem = f"not a regular file but {en}: only files are read (这不是普通文件，而是{zh}；只读取普通文件)"
+    return LandingEntry(key, 0, _modified(st), problem, _stand_in("not a regular file", en))
+
+
+def unreadable_entry(key: str, st: os.stat_result) -> LandingEntry:
+    """A regular file or folder the pipeline may not open; its identity changes with its permissions."""
+    problem = UNLISTABLE if stat.S_ISDIR(st.st_mode) else UNREADABLE
+    return LandingEntry(key, 0, _modified(st), problem, _stand_in(problem, st.st_mode, st.st_size, st.st_mtime_ns))
+
+
 class Store(Protocol):
     """What the pipeline needs of a landing zone or a lake, whichever backend serves it."""
 
@@ -45,6 +111,9 @@ class Store(Protocol):
     def write(self, key: str, data: bytes) -> None: ...
     def location(self, key: str) -> str: ...
     def within(self, prefix: str) -> Store: ...
+    def entries(self) -> Iterator[StoredObject]: ...
+    def entry_problem(self, key: str) -> LandingEntry | None: ...
+    def entry_location(self, key: str) -> str: ...
 
 
 class LocalStore:
@@ -94,6 +163,68 @@ class LocalStore:
 
     def within(self, prefix: str) -> LocalStore:
         return LocalStore(self._path(prefix))
+
+    def entries(self) -> Iterator[StoredObject]:
+        """Every entry under the root, links never followed: regular files as StoredObject, links
+        and special files (and folders that cannot be opened) as LandingEntry. Folders are walked,
+        whatever their names: a folder named like a file is a folder."""
+        if self.root.exists():
+            yield from self._walk("")
+
+    def _walk(self, prefix: str) -> Iterator[StoredObject]:
+        folder = self.root / prefix if prefix else self.root
+        try:
+            with os.scandir(folder) as scan:
+                found = sorted(scan, key=lambda e: e.name)
+        except FileNotFoundError:
+            return  # removed while listing
+        except PermissionError:
+            if not prefix:
+                raise  # the landing zone itself: the pipeline's problem, not a province's
+            yield unreadable_entry(prefix, os.lstat(folder))
+            return
+        for item in found:
+            key = f"{prefix}/{item.name}" if prefix else item.name
+            try:
+                st = item.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                yield from self._walk(key)
+            elif stat.S_ISREG(st.st_mode):
+                yield StoredObject(key=key, size=st.st_size, modified=_modified(st))
+            else:
+                yield odd_entry(key, Path(item.path), st)
+
+    def entry_problem(self, key: str) -> LandingEntry | None:
+        """What is wrong with the entry `key` now, classified as entries() and hashing classify it
+        (None for a readable regular file); FileNotFoundError if it is gone. Every step of the path
+        is looked at without following links, so a link anywhere on the way is found."""
+        parts = checked_key(key).split("/")
+        path = self.root
+        for depth, part in enumerate(parts, start=1):
+            path = path / part
+            st = os.lstat(path)
+            if depth < len(parts) and stat.S_ISDIR(st.st_mode):
+                continue
+            if depth == len(parts) and stat.S_ISREG(st.st_mode):
+                try:
+                    with open(path, "rb"):
+                        return None
+                except PermissionError:
+                    return unreadable_entry(key, st)
+            if depth == len(parts) and stat.S_ISDIR(st.st_mode):
+                try:
+                    with os.scandir(path):
+                        pass
+                except PermissionError:
+                    return unreadable_entry(key, st)
+            return odd_entry(key, path, st)
+        return None
+
+    def entry_location(self, key: str) -> str:
+        """Where the entry is, without following it: for a record of a link or a special file."""
+        return str(self.root / checked_key(key))
 
     def _path(self, key: str) -> Path:
         """The file `key` names, refused if the key could climb out of the root or a symbolic
@@ -209,6 +340,25 @@ class S3Store:
         narrowed = S3Store(f"s3://{self.bucket}/{self.prefix}{checked_key(prefix)}")
         narrowed._client = self._client
         return narrowed
+
+    def entries(self) -> Iterator[StoredObject]:
+        """An object store has no links nor special files: its entries are its listing."""
+        return self.list()
+
+    def entry_problem(self, key: str) -> LandingEntry | None:
+        """None while the object exists (an object is always a plain file); FileNotFoundError once it is gone."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self.prefix + checked_key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(self.location(key)) from exc
+            raise
+        return None
+
+    def entry_location(self, key: str) -> str:
+        return self.location(key)
 
 
 def s3_client() -> S3Client:
