@@ -7,15 +7,12 @@ every other answer and the summary names the file left unanswered; the next run 
 
 from __future__ import annotations
 
-import os
-import shutil
 from decimal import Decimal
 
-import pytest
+from isolation_harness import run_dag_quickly
 from warehouse_state import fingerprint
 
 from factory import csv_bytes, upload, valid_rows
-from isolation_harness import run_dag_quickly
 from provincial_reports.declarations import provinces
 from provincial_reports.stores.warehouse import connect
 
