@@ -9,7 +9,10 @@ the marts and logs every file's answer with the national totals. Last, it redraw
 site (`REPORTS_SITE`): the consolidation report and the Great Expectations Data Docs.
 
 A rejected file is an answer, not a failure: its task succeeds. A task fails, and is retried,
-only when the pipeline cannot do its job (storage or warehouse unreachable, a bug).
+only when the pipeline cannot do its job (storage or warehouse unreachable, a bug). One file's
+failed task holds no other file back: the load commits the answers that exist once every file's
+task is done (trigger rule `all_done`), the summary names the files left unanswered and why, and
+the next run picks them up again (docs/input-handling.md, "Whose error is it").
 
 Where to look: `mart.submissions` (every file's answer), `mart.national_totals`,
 `<lake>/validation/` (full validation results), `<lake>/quarantine/` (rejected files).
@@ -46,27 +49,32 @@ def consolidate_provincial_reports():
 
     @task(outlets=[LAKE], map_index_template="{{ source }}")
     def process(arrival: dict) -> dict:
-        """One file: read, validate, convert. Accepted or rejected, the task succeeds."""
+        """One file: read, validate, write. Accepted or rejected, the task succeeds."""
         from provincial_reports import pipeline
 
         get_current_context()["source"] = arrival["source"]
         return pipeline.process(arrival)
 
-    @task(outlets=[MARTS], trigger_rule="none_failed", pool=WAREHOUSE_POOL)
-    def load(answers: list[dict]) -> list[dict]:
-        """All answers and their figures in one warehouse transaction; marts refreshed."""
+    @task(outlets=[MARTS], trigger_rule="all_done", pool=WAREHOUSE_POOL)
+    def load(answers: list[dict], arrivals: list[dict] | None) -> list[dict]:
+        """The answers that exist and their figures in one warehouse transaction; marts refreshed.
+        Runs once every file's task is done, failed ones included (their files wait for the next run)."""
         from provincial_reports import pipeline
 
+        if arrivals is None:  # discover failed: there is nothing to load, and the run must fail
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException("discover did not succeed: nothing to load")
         answers = list(answers)
         pipeline.load(answers)
         return answers
 
     @task(trigger_rule="none_failed")
-    def summarize(answers: list[dict]) -> None:
-        """Every file's answer and the national totals, in the task log."""
+    def summarize(answers: list[dict], arrivals: list[dict]) -> None:
+        """Every file's answer, the files left unanswered and why, and the national totals, in the task log."""
         from provincial_reports import pipeline
 
-        print(pipeline.summarize(answers))
+        print(pipeline.summarize(answers, arrivals))
 
     @task(trigger_rule="none_failed")
     def report() -> None:
@@ -75,7 +83,8 @@ def consolidate_provincial_reports():
 
         print(pipeline.report())
 
-    summarize(load(process.expand(arrival=discover()))) >> report()
+    arrivals = discover()
+    summarize(load(process.expand(arrival=arrivals), arrivals), arrivals) >> report()
 
 
 consolidate_provincial_reports()

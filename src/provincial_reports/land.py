@@ -12,6 +12,7 @@ import re
 from dataclasses import asdict, dataclass, replace
 
 from provincial_reports.declarations import provinces
+from provincial_reports.stores.entries import LandingEntry
 from provincial_reports.stores.objects import Store, StoredObject
 
 PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -30,6 +31,8 @@ class Arrival:
     period: str | None
     filename: str
     path_problem: str | None
+    # set for a landing entry that is not a readable regular file (a link, a FIFO...): stores/objects.py
+    entry_problem: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -112,10 +115,33 @@ def is_upload_in_progress(key: str) -> bool:
 
 def find_new_arrivals(landing: Store, seen: set[tuple[str, str]]) -> list[Arrival]:
     """Every file version not in the ledger, oldest first (modification time, then name). Files
-    are hashed as streams, so a file of any size costs this step no more memory than a small one."""
+    are hashed as streams, so a file of any size costs this step no more memory than a small one.
+    Entries that are not readable regular files are arrivals too, by their stand-in identity."""
     objects = sorted(
-        (o for o in landing.list() if not is_upload_in_progress(o.key)),
+        (o for o in landing.entries() if not is_upload_in_progress(o.key)),
         key=lambda o: (o.modified, o.key),
     )
-    arrivals = (arrival_hashed(o, *landing.sha256(o.key)) for o in objects)
-    return [a for a in arrivals if (a.source, a.sha256) not in seen]
+    arrivals = (listed_arrival(landing, o) for o in objects)
+    return [a for a in arrivals if a is not None and (a.source, a.sha256) not in seen]
+
+
+def entry_arrival(entry: LandingEntry) -> Arrival:
+    """A landing entry that is not a readable regular file, as an arrival: never read, identified
+    by its stand-in, carrying its problem."""
+    return replace(arrival_hashed(entry, entry.stand_in, 0), entry_problem=entry.problem)
+
+
+def listed_arrival(landing: Store, obj: StoredObject) -> Arrival | None:
+    """One listed entry as an arrival: a file by its content hash, anything else by its stand-in;
+    None for a file gone since it was listed (nothing to answer; uploaded again, it is listed again)."""
+    if isinstance(obj, LandingEntry):
+        return entry_arrival(obj)
+    try:
+        return arrival_hashed(obj, *landing.sha256(obj.key))
+    except FileNotFoundError:
+        return None
+    except PermissionError:
+        entry = landing.entry_problem(obj.key)
+        if entry is None:
+            raise
+        return entry_arrival(entry)

@@ -30,38 +30,53 @@ def discover() -> list[dict]:
 
 
 def process(arrival: dict) -> dict:
-    """Read, validate and write one file; its answer, whether accepted or rejected."""
+    """Read, validate and write one file; its answer, whether accepted or rejected, or GONE if it was
+    removed since it was listed. Any other failure is the pipeline's: noted for the run's summary,
+    then raised, so that Airflow fails and retries this file's task alone."""
+    from provincial_reports import isolation
     from provincial_reports.land import Arrival
     from provincial_reports.process import process_file
 
     config = settings()
-    return process_file(open_store(config.landing), open_store(config.lake), Arrival(**arrival)).to_dict()
+    landing, lake = open_store(config.landing), open_store(config.lake)
+    try:
+        return process_file(landing, lake, Arrival(**arrival)).to_dict()
+    except Exception as exc:
+        if isolation.is_gone(landing, arrival["source"]):
+            return isolation.gone(arrival)
+        isolation.note_failure(lake, arrival, exc)
+        raise
 
 
 def load(answers: list[dict]) -> int:
-    """Commit the answers and refresh the marts; how many were new to the ledger."""
+    """Commit the answers (all but GONE) and refresh the marts; how many were new to the ledger."""
+    from provincial_reports.isolation import recorded
     from provincial_reports.load.transaction import load_answers
     from provincial_reports.write import Answer
 
     config = settings()
     warehouse = connect(config.warehouse)
     try:
-        return load_answers(warehouse, open_store(config.lake), [Answer.from_dict(a) for a in answers])
+        return load_answers(warehouse, open_store(config.lake), [Answer.from_dict(a) for a in recorded(answers)])
     finally:
         warehouse.close()
 
 
-def summarize(answers: list[dict]) -> str:
-    """This run's answers and the national totals, as the summarize task logs them."""
+def summarize(answers: list[dict], arrivals: list[dict] = ()) -> str:
+    """This run's answers, the national totals, and the files of `arrivals` gone or left unanswered
+    (and why), as the summarize task logs them."""
+    from provincial_reports.isolation import left_over_text, recorded
     from provincial_reports.report.terminal import run_summary, totals_table
     from provincial_reports.total import national_totals
 
-    warehouse = connect(settings().warehouse)
+    config = settings()
+    warehouse = connect(config.warehouse)
     try:
         totals = national_totals(warehouse)
     finally:
         warehouse.close()
-    return f"{run_summary(answers)}\n\nNational totals:\n{totals_table(totals)}"
+    text = f"{run_summary(recorded(answers))}\n\nNational totals:\n{totals_table(totals)}"
+    return text + left_over_text(open_store(config.lake), answers, arrivals)
 
 
 def report() -> str:

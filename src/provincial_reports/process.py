@@ -1,6 +1,6 @@
 """The one place where a file is routed: a summary report read whole, records read in batches, or
-a file refused unread (too large, or records in a format records may not come in). Each route
-ends in the file's answer, accepted or rejected.
+an entry refused unread (not a plain file, too large, or records in a format records may not come
+in). Each route ends in the file's answer, accepted or rejected.
 """
 
 from __future__ import annotations
@@ -9,12 +9,13 @@ import tempfile
 from pathlib import Path
 
 from provincial_reports.declarations import ReportType
-from provincial_reports.land import Arrival, as_held, landed_place, read_landed, sha256_of
+from provincial_reports.land import Arrival, as_held, entry_arrival, landed_place, read_landed, sha256_of
 from provincial_reports.privacy import pseudonym_key
 from provincial_reports.read import Unreadable
 from provincial_reports.read.batches import HEAD_BYTES, records_type_of
 from provincial_reports.read.formats import MAX_FILE_BYTES, too_large
 from provincial_reports.read.tables import ReadTable, read_submission
+from provincial_reports.stores.entries import LandingEntry
 from provincial_reports.stores.objects import Store, file_sha256
 from provincial_reports.validate.records import judge_records
 from provincial_reports.validate.tables import validate_submission
@@ -28,19 +29,24 @@ RECORDS_FORMATS_ONLY = (
 
 
 def process_file(landing: Store, lake: Store, arrival: Arrival) -> Answer:
-    """Read, validate and write one file; its answer, whether accepted or rejected."""
+    """Read, validate and write one file; its answer, whether accepted or rejected. FileNotFoundError
+    if it is gone since it was listed."""
+    entry = landing.entry_problem(arrival.source)
+    if entry is not None:  # a link, a FIFO...: answered, never read
+        return _refuse_entry(landing, lake, arrival, entry)
     store, key = landed_place(landing, arrival)
     records = records_type_of(arrival.filename, store.head(key, HEAD_BYTES))
     if records is not None:
         return _process_records(landing, lake, arrival, records)
     if arrival.size > MAX_FILE_BYTES:  # answered from its size, never read whole; kept where it landed
         verdict = reject_unread(arrival, "readable", too_large(arrival.size))
-        return write_raw_in_place(landing, lake, arrival, verdict, None, None, None)
+        return write_raw_in_place(lake, arrival, landing.location(arrival.source), verdict, None, None, None)
     raw = read_landed(landing, arrival)
     arrival = as_held(arrival, sha256_of(raw), len(raw))
     verdict, table = judge(arrival, raw)
     if table is not None and table.report_type.records:  # records as XLSX/JSON: never copied
-        return write_raw_in_place(landing, lake, arrival, verdict, table.report_type, None, None)
+        raw_location = landing.location(arrival.source)
+        return write_raw_in_place(lake, arrival, raw_location, verdict, table.report_type, None, None)
     return write_with_raw_copy(lake, arrival, raw, verdict, table)
 
 
@@ -65,4 +71,16 @@ def _process_records(landing: Store, lake: Store, arrival: Arrival, report_type:
         output = Path(work) / "records.parquet"
         verdict, rows = judge_records(arrival, path, report_type, key, output)
         parquet = output if verdict.accepted else None
-        return write_raw_in_place(landing, lake, arrival, verdict, report_type, rows, parquet)
+        raw_location = landing.location(arrival.source)
+        return write_raw_in_place(lake, arrival, raw_location, verdict, report_type, rows, parquet)
+
+
+def _refuse_entry(landing: Store, lake: Store, arrival: Arrival, entry: LandingEntry) -> Answer:
+    """An entry that is not a readable regular file, looked at again with the listing's own rule
+    (stores.entries), so that listing and reading never disagree: one replaced by a link since it
+    was listed is answered as the link, under the identity the next listing would give it."""
+    found = entry_arrival(entry)
+    if (found.sha256, found.entry_problem) == (arrival.sha256, arrival.entry_problem):
+        found = arrival  # as listed: the same answer, received when it was listed
+    verdict = reject_unread(found, "landing_entry", entry.problem)
+    return write_raw_in_place(lake, found, landing.entry_location(found.source), verdict, None, None, None)

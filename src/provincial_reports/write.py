@@ -176,22 +176,21 @@ def write_with_raw_copy(lake: Store, arrival: Arrival, raw: bytes, verdict: Verd
 
 
 def write_raw_in_place(
-    landing: Store,
     lake: Store,
     arrival: Arrival,
+    raw_location: str,
     verdict: Verdict,
     report_type: ReportType | None,
     rows: int | None,
     parquet: Path | None,
 ) -> Answer:
     """A records file, or a file refused unread: result first, then the Parquet of an accepted
-    records file (`parquet`, a local file); the raw file stays in the landing zone."""
+    records file (`parquet`, a local file); the raw file stays where it landed, at `raw_location`."""
     result_location = _keep_result(lake, arrival, verdict)
     parquet_location = None
     if parquet is not None:
         parquet_location = parquet_key(report_type.name, arrival)
         lake.put_file(parquet_location, parquet)
-    raw_location = landing.location(arrival.source)
     return answer_of(arrival, verdict, report_type, rows, raw_location, result_location, parquet_location)
 
 

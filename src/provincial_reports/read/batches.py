@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from provincial_reports.declarations import ReportType, report_types
 from provincial_reports.read import SOURCE_ROW, Unreadable
 from provincial_reports.read.header import MIN_HEADER_MATCHES, HeaderFit, fit_header, matches, ranked_types
-from provincial_reports.read.text import encoding_of, suffix_of
+from provincial_reports.read.text import encoding_of, sniffing_encoding, suffix_of
 
 HEAD_BYTES = 64 * 1024  # where the header row must be
 HEADER_SEARCH_ROWS = 20
@@ -99,11 +99,7 @@ def _read_head(path: Path) -> bytes:
 
 
 def _head_rows(head: bytes) -> list[list[str]]:
-    try:
-        encoding = encoding_of(head, head=True)
-    except Unreadable:
-        return []  # no header can be found in it: read as a summary file, which says why
-    text = head.decode(encoding, errors="replace")
+    text = head.decode(sniffing_encoding(head), errors="replace")
     lines = text.splitlines()[:HEADER_SEARCH_ROWS]
     try:
         return list(csv.reader(io.StringIO("\n".join(lines))))

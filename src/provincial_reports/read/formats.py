@@ -162,7 +162,7 @@ def _check_archive(data: bytes) -> None:
 def _json_rows(data: bytes) -> Rows:
     """JSON rows become a header row of their keys (in first-seen order) plus one row each."""
     try:
-        doc = json.loads(decode_text(data))
+        doc = json.loads(decode_text(data), object_pairs_hook=_each_key_once)
     except json.JSONDecodeError as exc:
         raise Unreadable(f"the JSON cannot be parsed: {exc} (JSON格式错误)") from exc
     except RecursionError as exc:
@@ -175,6 +175,21 @@ def _json_rows(data: bytes) -> Rows:
         )
     keys = list(dict.fromkeys(k for r in records for k in r))
     return [(0, list(keys))] + [(n, [r.get(k) for k in keys]) for n, r in enumerate(records, start=1)]
+
+
+def _each_key_once(pairs: list[tuple[str, object]]) -> dict:
+    """An object's keys, refused when one is given twice: Python's json keeps the last of two equal
+    keys ({"workers_hardship": 228197, "workers_hardship": 22819} reads as 22819, a document with
+    two "rows" arrays as its second), and which one the sender meant cannot be told."""
+    found: dict = {}
+    for key, value in pairs:
+        if key in found:
+            raise Unreadable(
+                f"the JSON gives the key '{key}' twice in one object, so which value is meant cannot be told "
+                f"(JSON的同一对象中键“{key}”重复出现，无法确定以哪个值为准)"
+            )
+        found[key] = value
+    return found
 
 
 def _header_score(rows: Rows) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from provincial_reports.stores.entries import LandingEntry, modified_at, odd_entry, unreadable_entry
 from provincial_reports.stores.objects import StoredObject, checked_key, file_sha256
 
 log = logging.getLogger(__name__)
@@ -82,6 +84,68 @@ class LocalStore:
 
     def within(self, prefix: str) -> LocalStore:
         return LocalStore(self._path(prefix))
+
+    def entries(self) -> Iterator[StoredObject]:
+        """Every entry under the root, links never followed: regular files as StoredObject, links
+        and special files (and folders that cannot be opened) as LandingEntry. Folders are walked,
+        whatever their names: a folder named like a file is a folder."""
+        if self.root.exists():
+            yield from self._walk("")
+
+    def _walk(self, prefix: str) -> Iterator[StoredObject]:
+        folder = self.root / prefix if prefix else self.root
+        try:
+            with os.scandir(folder) as scan:
+                found = sorted(scan, key=lambda e: e.name)
+        except FileNotFoundError:
+            return  # removed while listing
+        except PermissionError:
+            if not prefix:
+                raise  # the landing zone itself: the pipeline's problem, not a province's
+            yield unreadable_entry(prefix, os.lstat(folder))
+            return
+        for item in found:
+            key = f"{prefix}/{item.name}" if prefix else item.name
+            try:
+                st = item.stat(follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                yield from self._walk(key)
+            elif stat.S_ISREG(st.st_mode):
+                yield StoredObject(key=key, size=st.st_size, modified=modified_at(st))
+            else:
+                yield odd_entry(key, Path(item.path), st)
+
+    def entry_problem(self, key: str) -> LandingEntry | None:
+        """What is wrong with the entry `key` now, classified as entries() and hashing classify it
+        (None for a readable regular file); FileNotFoundError if it is gone. Every step of the path
+        is looked at without following links, so a link anywhere on the way is found."""
+        parts = checked_key(key).split("/")
+        path = self.root
+        for depth, part in enumerate(parts, start=1):
+            path = path / part
+            st = os.lstat(path)
+            if depth < len(parts) and stat.S_ISDIR(st.st_mode):
+                continue
+            if depth == len(parts) and stat.S_ISREG(st.st_mode):
+                try:
+                    with open(path, "rb"):
+                        return None
+                except PermissionError:
+                    return unreadable_entry(key, st)
+            if depth == len(parts) and stat.S_ISDIR(st.st_mode):
+                try:
+                    with os.scandir(path):
+                        pass
+                except PermissionError:
+                    return unreadable_entry(key, st)
+            return odd_entry(key, path, st)
+        return None
+
+    def entry_location(self, key: str) -> str:
+        """Where the entry is, without following it: for a record of a link or a special file."""
+        return str(self.root / checked_key(key))
 
     def _path(self, key: str) -> Path:
         """The file `key` names, refused if the key could climb out of the root or a symbolic

@@ -13,7 +13,10 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from provincial_reports.stores.entries import LandingEntry
 
 
 def file_sha256(path: Path) -> tuple[str, int]:
@@ -43,6 +46,10 @@ class Store(Protocol):
     def local_file(self, key: str) -> AbstractContextManager[Path]: ...
     def location(self, key: str) -> str: ...
     def within(self, prefix: str) -> Store: ...
+    # The landing zone's entries, files or not (stores.entries): listed and judged by one rule.
+    def entries(self) -> Iterator[StoredObject]: ...
+    def entry_problem(self, key: str) -> LandingEntry | None: ...
+    def entry_location(self, key: str) -> str: ...
 
 
 def unsafe_key_problem(key: str) -> str | None:

@@ -11,6 +11,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from provincial_reports.stores.entries import LandingEntry
 from provincial_reports.stores.objects import StoredObject, checked_key, unsafe_key_problem
 from provincial_reports.stores.secrets import airflow_connection
 
@@ -118,6 +119,25 @@ class S3Store:
         narrowed = S3Store(f"s3://{self.bucket}/{self.prefix}{checked_key(prefix)}")
         narrowed._client = self._client
         return narrowed
+
+    def entries(self) -> Iterator[StoredObject]:
+        """An object store has no links nor special files: its entries are its listing."""
+        return self.list()
+
+    def entry_problem(self, key: str) -> LandingEntry | None:
+        """None while the object exists (an object is always a plain file); FileNotFoundError once it is gone."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(self.location(key)) from exc
+            raise
+        return None
+
+    def entry_location(self, key: str) -> str:
+        return self.location(key)
 
 
 def s3_client() -> S3Client:
