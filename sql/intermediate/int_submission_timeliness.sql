@@ -17,6 +17,6 @@ LEFT JOIN (
         CAST(s.period || '-01' AS DATE) + INTERVAL '1 month' + r.due_day * INTERVAL '1 day'
         - INTERVAL '8 hours' AS due_at
     FROM staging.stg_submissions AS s
-    JOIN core.report_types AS r ON r.report_type = s.report_type
+    JOIN staging.stg_report_types AS r ON r.report_type = s.report_type
     WHERE s.period IS NOT NULL AND r.due_day IS NOT NULL
 ) AS d ON d.submission_id = s.submission_id

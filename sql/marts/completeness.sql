@@ -4,7 +4,7 @@
 WITH periods AS (
     SELECT DISTINCT s.report_type, s.period, r.due_day
     FROM staging.stg_submissions AS s
-    JOIN core.report_types AS r ON r.report_type = s.report_type
+    JOIN staging.stg_report_types AS r ON r.report_type = s.report_type
     WHERE s.period IS NOT NULL
 ),
 
@@ -45,7 +45,7 @@ SELECT
     i.received_at,
     f.last_received_at
 FROM periods AS pe
-CROSS JOIN core.provinces AS p
+CROSS JOIN staging.stg_provinces AS p
 LEFT JOIN files AS f
     ON f.report_type = pe.report_type AND f.period = pe.period AND f.province_code = p.province_code
 LEFT JOIN in_force AS i

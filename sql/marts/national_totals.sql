@@ -10,8 +10,8 @@ WITH periods AS (
 grid AS (
     SELECT pe.report_type, pe.period, m.metric, m.position, p.province_code
     FROM periods AS pe
-    JOIN core.metrics AS m ON m.report_type = pe.report_type
-    CROSS JOIN core.provinces AS p
+    JOIN staging.stg_metrics AS m ON m.report_type = pe.report_type
+    CROSS JOIN staging.stg_provinces AS p
 ),
 
 filled AS (

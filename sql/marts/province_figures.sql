@@ -11,6 +11,6 @@ SELECT
     f.source,
     f.source_row
 FROM staging.int_figures_in_force AS f
-JOIN core.provinces AS p ON p.province_code = f.province_code
-JOIN core.metrics AS m ON m.report_type = f.report_type AND m.metric = f.metric
+JOIN staging.stg_provinces AS p ON p.province_code = f.province_code
+JOIN staging.stg_metrics AS m ON m.report_type = f.report_type AND m.metric = f.metric
 WHERE f.is_province_row

@@ -18,5 +18,5 @@ SELECT
     s.raw_location,
     s.parquet_location
 FROM staging.stg_submissions AS s
-LEFT JOIN core.provinces AS p
+LEFT JOIN staging.stg_provinces AS p
     ON p.province_code = s.province_code
