@@ -1,7 +1,8 @@
 """sql/ laid out as dbt lays out models: the tables (sql/ddl) are the sources and only staging reads
 them, each through one model of its own; intermediate models and marts read views only; each view
 reads only views created before it; every model has its doc beside it; the DDL files run in one
-order, without two sharing a number."""
+order, without two sharing a number. And a warehouse made under the earlier layout, with the
+intermediate views in staging, takes the new one at its next load, on both engines."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from provincial_reports.warehouse import SQL, VIEW_LAYERS
+from provincial_reports.warehouse import SQL, VIEW_LAYERS, connect, create_tables, create_views
 
 SOURCE = re.compile(r"\b(core|ingest)\.(\w+)", re.IGNORECASE)
 TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (core|ingest)\.(\w+)", re.IGNORECASE)
@@ -73,3 +74,26 @@ def test_ddl_files_are_numbered_without_ties():
     assert all(numbers), "every DDL file starts with its number"
     found = [int(n.group(1)) for n in numbers if n]
     assert len(found) == len(set(found)), f"two DDL files share a number: {sorted(found)}"
+
+
+def test_intermediate_views_left_in_staging_by_the_earlier_layout_are_dropped(warehouse_url):
+    warehouse = connect(warehouse_url)
+    try:
+        create_tables(warehouse)
+        create_views(warehouse)
+        # As the earlier layout left them: intermediate views in staging, reading staging views,
+        # which PostgreSQL would then refuse to drop.
+        warehouse.execute("CREATE VIEW staging.int_figures_in_force AS SELECT * FROM staging.stg_submissions")
+        warehouse.execute("CREATE VIEW staging.int_outlier_flags AS SELECT * FROM staging.int_figures_in_force")
+        create_views(warehouse)
+        left = warehouse.query(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'staging' AND table_name LIKE 'int_%'"
+        )
+        moved = warehouse.query(
+            "SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'intermediate'"
+        )
+    finally:
+        warehouse.close()
+    assert left == []
+    assert moved == [{"n": len(list((SQL / "intermediate").glob("*.sql")))}]

@@ -9,7 +9,7 @@ WITH figures AS (
     SELECT
         report_type, period, province_code, org_unit_code, metric, submission_id, value,
         CAST(value AS DOUBLE PRECISION) AS x
-    FROM staging.int_figures_in_force
+    FROM intermediate.int_figures_in_force
     WHERE value IS NOT NULL
 ),
 

@@ -7,14 +7,14 @@
 -- Nothing is flagged while the summary, or the compared figure in it, is missing.
 WITH records AS (
     SELECT d.*, c.summary_report_type, c.summary_metric, c.funds_metric, c.count_tolerance
-    FROM staging.int_disbursements_in_force AS d
+    FROM intermediate.int_disbursements_in_force AS d
     JOIN staging.stg_beneficiary_categories AS c
         ON c.report_type = d.report_type AND c.category = d.beneficiary_category
 ),
 
 summary AS (
     SELECT report_type, period, province_code, metric, value
-    FROM staging.int_figures_in_force
+    FROM intermediate.int_figures_in_force
     WHERE is_province_row
 ),
 

@@ -14,14 +14,14 @@ files AS (
         count(*) AS files,
         max(t.received_at) AS last_received_at
     FROM periods AS pe
-    JOIN staging.int_submission_timeliness AS t
+    JOIN intermediate.int_submission_timeliness AS t
         ON t.period = pe.period AND (t.report_type = pe.report_type OR t.report_type IS NULL)
     GROUP BY pe.report_type, pe.period, t.province_code
 ),
 
 in_force AS (
     SELECT report_type, period, province_code, submission_id, received_at, on_time
-    FROM staging.int_submission_timeliness
+    FROM intermediate.int_submission_timeliness
     WHERE status = 'accepted'
 )
 

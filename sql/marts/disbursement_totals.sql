@@ -10,7 +10,7 @@ SELECT
     count(DISTINCT d.beneficiary_pseudonym) AS beneficiaries,
     sum(d.amount_yuan) AS amount_yuan,
     d.submission_id
-FROM staging.int_disbursements_in_force AS d
+FROM intermediate.int_disbursements_in_force AS d
 JOIN staging.stg_provinces AS p ON p.province_code = d.province_code
 LEFT JOIN staging.stg_beneficiary_categories AS c
     ON c.report_type = d.report_type AND c.category = d.beneficiary_category

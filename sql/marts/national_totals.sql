@@ -17,7 +17,7 @@ grid AS (
 filled AS (
     SELECT g.*, f.value
     FROM grid AS g
-    LEFT JOIN staging.int_figures_in_force AS f
+    LEFT JOIN intermediate.int_figures_in_force AS f
         ON f.is_province_row
         AND f.report_type = g.report_type
         AND f.period = g.period

@@ -10,7 +10,7 @@ SELECT
     f.submission_id,
     f.source,
     f.source_row
-FROM staging.int_figures_in_force AS f
+FROM intermediate.int_figures_in_force AS f
 JOIN staging.stg_provinces AS p ON p.province_code = f.province_code
 JOIN staging.stg_metrics AS m ON m.report_type = f.report_type AND m.metric = f.metric
 WHERE f.is_province_row
