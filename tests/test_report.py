@@ -160,6 +160,15 @@ def test_on_time_and_late_against_the_declared_due_day(workspace):
     )
     assert (cells["340000"]["status"], cells["340000"]["on_time"]) == ("rejected", None)
     assert (cells["540000"]["status"], cells["540000"]["files"]) == ("missing", 0)
+    files = query(workspace, "SELECT source, due_at, on_time FROM mart.submissions ORDER BY source")
+    assert [(f["source"], f["on_time"]) for f in files] == [
+        ("320000/2025-01/late.csv", False),
+        ("330000/2025-01/corrected.csv", False),
+        ("330000/2025-01/first.csv", True),  # rejected, but it arrived in time
+        ("340000/2025-01/rejected.csv", True),
+        ("360000/2025-01/on-time.csv", True),
+    ]
+    assert {f["due_at"] for f in files} == {cells["360000"]["due_at"]}, "one deadline, the completeness matrix's"
 
 
 def test_the_site_lists_provinces_missing_after_the_due_day(workspace):

@@ -2,10 +2,8 @@
 -- has sent. A file the pipeline could not read names no report type; it counts as an attempt
 -- for every report type of its province and period.
 WITH periods AS (
-    SELECT DISTINCT s.report_type, s.period, r.due_day
-    FROM staging.stg_submissions AS s
-    JOIN staging.stg_report_types AS r ON r.report_type = s.report_type
-    WHERE s.period IS NOT NULL
+    SELECT report_type, period, due_at
+    FROM intermediate.int_period_deadlines
 ),
 
 files AS (
@@ -38,8 +36,7 @@ SELECT
         ELSE 'missing'
     END AS status,
     i.on_time,
-    CAST(pe.period || '-01' AS DATE) + INTERVAL '1 month' + pe.due_day * INTERVAL '1 day'
-    - INTERVAL '8 hours' AS due_at,
+    pe.due_at,
     coalesce(f.files, 0) AS files,
     i.submission_id,
     i.received_at,
