@@ -12,8 +12,10 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from factory import csv_bytes, province_row, upload, valid_rows
-from provincial_reports import pipeline
+from provincial_reports import load, pipeline
 from provincial_reports.config import settings
 from provincial_reports.data_docs import write_page
 from provincial_reports.report import refresh_site
@@ -117,6 +119,52 @@ def test_robust_z_flags_a_figure_far_from_a_steady_history(workspace):
     detail = query(workspace, "SELECT detail_en FROM mart.review_flags WHERE metric = 'funds_total'")[0]["detail_en"]
     assert "robust z-score of 34.6" in detail
     assert not [f for f in flags(workspace) if f[2] == "visiting_teams"], "a constant history (MAD 0) flags nothing"
+
+
+def test_the_thresholds_are_the_report_types_declared_ones(workspace, monkeypatch):
+    """The same history as above under a declared `review:`: z beyond 40 and two previous periods."""
+    declared = {"robust_z": {"threshold": 40, "min_previous_periods": 2}}
+    monkeypatch.setattr(load, "_review_section", lambda report_type: declared if report_type == "winter_warmth" else {})
+    history = {"2025-01": 4820, "2025-02": 5000, "2025-03": 4900, "2025-04": 9000}
+    short = {"2025-01": 1000, "2025-02": 1100, "2025-03": 5000}
+    for province, funds in (("360000", history), ("320000", short)):
+        for minute, (period, total) in enumerate(funds.items()):
+            row = with_funds(province_row(province, period), total)
+            upload(workspace.landing, f"{province}/{period}/{province}.csv", csv_bytes([row]), minute)
+    run_once()
+
+    found = [f for f in flags(workspace) if f[2] == "funds_total"]
+    # Jiangsu 2025-03: median 1050, MAD 50 → z ≈ 53.3, now with enough history; Jiangxi's 34.6 is within 40
+    assert found == [("2025-03", "320000", "funds_total", "robust_z", Decimal("5000"), Decimal("1050"))]
+    detail = query(workspace, "SELECT detail_en, detail_zh FROM mart.review_flags WHERE metric = 'funds_total'")[0]
+    assert "(flagged beyond ±40)" in detail["detail_en"] and "超过±40需复核" in detail["detail_zh"]
+    rules = query(workspace, "SELECT * FROM core.review_rules WHERE report_type = 'winter_warmth' ORDER BY rule")
+    assert rules == [
+        {"report_type": "winter_warmth", "rule": "factor_of_10", "threshold": 10.0, "min_previous_periods": 1},
+        {"report_type": "winter_warmth", "rule": "robust_z", "threshold": 40.0, "min_previous_periods": 2},
+    ]
+
+
+def test_a_review_section_is_read_from_the_declaration_and_checked(tmp_path, monkeypatch):
+    for path in load.DECLARATIONS.glob("*.yaml"):
+        (tmp_path / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr(load, "DECLARATIONS", tmp_path)
+    declaration = tmp_path / "winter_warmth.yaml"
+    without = declaration.read_text(encoding="utf-8")
+    assert {(r["rule"], r["threshold"], r["min_previous_periods"]) for r in load._review_rule_rows().to_pylist()} == {
+        ("factor_of_10", 10.0, 1),
+        ("robust_z", 3.5, 3),
+    }, "no review: section anywhere, today's values"
+
+    declaration.write_text(without + "review:\n  factor_of_10: {threshold: 5}\n", encoding="utf-8")
+    rows = {(r["report_type"], r["rule"]): r for r in load._review_rule_rows().to_pylist()}
+    assert rows["winter_warmth", "factor_of_10"]["threshold"] == 5.0, "the declared factor"
+    assert rows["winter_warmth", "factor_of_10"]["min_previous_periods"] == 1, "the default for what it leaves out"
+    assert rows["relief_disbursements", "factor_of_10"]["threshold"] == 10.0
+    for wrong in ("robust-z: {threshold: 5}", "robust_z: {treshold: 5}", "robust_z: {threshold: 0}"):
+        declaration.write_text(f"{without}review:\n  {wrong}\n", encoding="utf-8")
+        with pytest.raises(ValueError, match="winter_warmth"):
+            load._review_rule_rows()
 
 
 def test_only_figures_in_force_are_compared(workspace):

@@ -13,9 +13,10 @@ from datetime import datetime
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+import yaml
 
 from provincial_reports import failpoints
-from provincial_reports.declarations import ReportType, provinces, report_types
+from provincial_reports.declarations import DECLARATIONS, ReportType, provinces, report_types
 from provincial_reports.disbursements import load_records
 from provincial_reports.storage import Store
 from provincial_reports.validation_results import validation_rows
@@ -39,6 +40,12 @@ LEDGER_COLUMNS = (
     "result_location",
     "parquet_location",
 )
+# The review rules' thresholds (core.review_rules) where a report type's declaration has no
+# `review:` section, or leaves a rule or a setting out: the values the SQL once had written in.
+REVIEW_DEFAULTS = {
+    "factor_of_10": {"threshold": 10.0, "min_previous_periods": 1},
+    "robust_z": {"threshold": 3.5, "min_previous_periods": 3},
+}
 
 
 def ledger_keys(warehouse: Warehouse) -> set[tuple[str, str]]:
@@ -72,11 +79,12 @@ def _is_records(answer: dict) -> bool:
 
 
 def _refresh_declarations(warehouse: Warehouse) -> None:
-    """The warehouse's report types, provinces and metrics made equal to the YAML declarations."""
+    """The warehouse's report types, provinces, metrics and review rules made equal to the YAML declarations."""
     for table, rows in (
         ("core.report_types", _report_type_rows()),
         ("core.provinces", _province_rows()),
         ("core.metrics", _metric_rows()),
+        ("core.review_rules", _review_rule_rows()),
     ):
         warehouse.execute(f"DELETE FROM {table}")
         warehouse.insert_arrow(table, rows)
@@ -121,6 +129,56 @@ def _metric_rows() -> pa.Table:
             if c.is_metric
         ]
     )
+
+
+def _review_rule_rows() -> pa.Table:
+    """One row per report type and review rule: its thresholds from the optional `review:` section
+    of the report type's declaration, for instance
+
+        review:
+          robust_z: {threshold: 5, min_previous_periods: 4}
+
+    and REVIEW_DEFAULTS for whatever it leaves out. An unknown rule or setting, a threshold not
+    above zero or fewer than one previous period is refused, not ignored."""
+    rows = []
+    for rt in report_types().values():
+        declared = _review_section(rt.name)
+        unknown = {r for r in declared if r not in REVIEW_DEFAULTS} | {
+            f"{r}.{k}"
+            for r in declared.keys() & REVIEW_DEFAULTS.keys()
+            for k in declared[r] or {}
+            if k not in REVIEW_DEFAULTS[r]
+        }
+        if unknown:
+            raise ValueError(f"{rt.name}: unknown in review: {sorted(unknown)}; known: {REVIEW_DEFAULTS}")
+        for rule, default in REVIEW_DEFAULTS.items():
+            setting = {**default, **(declared.get(rule) or {})}
+            row = {
+                "report_type": rt.name,
+                "rule": rule,
+                "threshold": float(setting["threshold"]),
+                "min_previous_periods": int(setting["min_previous_periods"]),
+            }
+            if row["threshold"] <= 0 or row["min_previous_periods"] < 1:
+                raise ValueError(f"{rt.name}: review: {rule}: {setting} (threshold > 0, min_previous_periods >= 1)")
+            rows.append(row)
+    return pa.Table.from_pylist(
+        rows,
+        schema=pa.schema(
+            [
+                ("report_type", pa.string()),
+                ("rule", pa.string()),
+                ("threshold", pa.float64()),
+                ("min_previous_periods", pa.int32()),
+            ]
+        ),
+    )
+
+
+def _review_section(report_type: str) -> dict:
+    """The `review:` section of a report type's declaration; empty when it has none."""
+    document = yaml.safe_load((DECLARATIONS / f"{report_type}.yaml").read_text(encoding="utf-8"))
+    return document.get("review") or {}
 
 
 def _insert_ledger_row(warehouse: Warehouse, answer: dict) -> None:
