@@ -19,7 +19,7 @@ from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.relief_disbursements import RECORDS, identity_number, record, records
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row
 
-SCHEMAS = ("ingest", "core", "staging", "mart")
+SCHEMAS = ("ingest", "core", "staging", "intermediate", "mart")
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_a_resubmission_replaces_the_records_in_force(keyed):
     run_once()
     upload(keyed.landing, "360000/2025-01/records-v2.csv", csv_bytes(RECORDS, records(4)), minute=5)
     run_once()
-    assert query(keyed, "SELECT count(*) AS n FROM staging.int_disbursements_in_force") == [{"n": 4}]
+    assert query(keyed, "SELECT count(*) AS n FROM intermediate.int_disbursements_in_force") == [{"n": 4}]
     assert query(keyed, "SELECT count(*) AS n FROM core.disbursements") == [{"n": 10}]
 
 
@@ -58,7 +58,7 @@ def every_text_in_warehouse(workspace) -> str:
     warehouse = connect(workspace.warehouse_url)
     try:
         relations = warehouse.query(
-            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN (?, ?, ?, ?)",
+            "SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN (?, ?, ?, ?, ?)",
             list(SCHEMAS),
         )
         assert any(r["table_name"] == "disbursements" for r in relations)
@@ -111,7 +111,7 @@ def flags(workspace) -> list[dict]:
     return query(
         workspace,
         "SELECT report_type, period, province_code, org_unit_code, metric, value, reference_value, rule, "
-        "detail_en, detail_zh, submission_id FROM staging.int_reconciliation_flags ORDER BY rule, metric",
+        "detail_en, detail_zh, submission_id FROM intermediate.int_reconciliation_flags ORDER BY rule, metric",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import threading
 from datetime import UTC, datetime
@@ -12,8 +13,11 @@ from decimal import Decimal
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+
 from provincial_reports import pipeline
-from provincial_reports.config import settings
+from provincial_reports.config import DEFAULT_EXPECTATIONS, settings
+from provincial_reports.declarations import DECLARATION, report_types
 from provincial_reports.report.html import write_page
 from provincial_reports.report.site import refresh_site
 from provincial_reports.stores.objects import open_store
@@ -128,6 +132,57 @@ def test_robust_z_flags_a_figure_far_from_a_steady_history(workspace):
     assert not [f for f in flags(workspace) if f[2] == "visiting_teams"], "a constant history (MAD 0) flags nothing"
 
 
+def declared_review(folder: Path, review: str, monkeypatch) -> None:
+    """The project's expectations/ in `folder`, winter_warmth's declaration ending in `review:`."""
+    shutil.copytree(DEFAULT_EXPECTATIONS, folder)
+    declaration = folder / "winter_warmth" / DECLARATION
+    declaration.write_text(declaration.read_text(encoding="utf-8") + review, encoding="utf-8")
+    monkeypatch.setenv("REPORTS_EXPECTATIONS", str(folder))
+
+
+def test_the_thresholds_are_the_report_types_declared_ones(workspace, tmp_path, monkeypatch):
+    """The same history as above under a declared `review:`: z beyond 40 and two previous periods."""
+    review = "review:\n  robust_z: {threshold: 40, min_previous_periods: 2}\n"
+    declared_review(tmp_path / "expectations", review, monkeypatch)
+    history = {"2025-01": 4820, "2025-02": 5000, "2025-03": 4900, "2025-04": 9000}
+    short = {"2025-01": 1000, "2025-02": 1100, "2025-03": 5000}
+    for province, funds in (("360000", history), ("320000", short)):
+        for minute, (period, total) in enumerate(funds.items()):
+            row = with_funds(province_row(province, period), total)
+            upload(workspace.landing, f"{province}/{period}/{province}.csv", csv_bytes(WINTER_WARMTH, [row]), minute)
+    run_once()
+
+    found = [f for f in flags(workspace) if f[2] == "funds_total"]
+    # Jiangsu 2025-03: median 1050, MAD 50 → z ≈ 53.3, now with enough history; Jiangxi's 34.6 is within 40
+    assert found == [("2025-03", "320000", "funds_total", "robust_z", Decimal("5000"), Decimal("1050"))]
+    detail = query(workspace, "SELECT detail_en, detail_zh FROM mart.review_flags WHERE metric = 'funds_total'")[0]
+    assert "(flagged beyond ±40)" in detail["detail_en"] and "超过±40需复核" in detail["detail_zh"]
+    rules = query(workspace, "SELECT * FROM core.review_rules WHERE report_type = 'winter_warmth' ORDER BY rule")
+    assert rules == [
+        {"report_type": "winter_warmth", "rule": "factor_of_10", "threshold": 10.0, "min_previous_periods": 1},
+        {"report_type": "winter_warmth", "rule": "robust_z", "threshold": 40.0, "min_previous_periods": 2},
+    ]
+
+
+def test_a_review_section_is_read_from_the_declaration_and_checked(tmp_path, monkeypatch):
+    def rules(name: str, review: str) -> dict:
+        declared_review(tmp_path / name, review, monkeypatch)
+        return {(rt, r.rule): r for rt, t in report_types().items() for r in t.review}
+
+    assert {(r.rule, r.threshold, r.min_previous_periods) for r in rules("plain", "").values()} == {
+        ("factor_of_10", 10.0, 1),
+        ("robust_z", 3.5, 3),
+    }, "no review: section anywhere, today's values"
+
+    found = rules("declared", "review:\n  factor_of_10: {threshold: 5}\n")
+    assert found["winter_warmth", "factor_of_10"].threshold == 5.0, "the declared factor"
+    assert found["winter_warmth", "factor_of_10"].min_previous_periods == 1, "the default for what it leaves out"
+    assert found["relief_disbursements", "factor_of_10"].threshold == 10.0
+    for n, wrong in enumerate(("robust-z: {threshold: 5}", "robust_z: {treshold: 5}", "robust_z: {threshold: 0}")):
+        with pytest.raises(ValueError, match="winter_warmth"):
+            rules(f"wrong-{n}", f"review:\n  {wrong}\n")
+
+
 def test_only_figures_in_force_are_compared(workspace):
     """A superseded slip is history no more: the corrected file is what the next period meets."""
     upload(
@@ -189,6 +244,15 @@ def test_on_time_and_late_against_the_declared_due_day(workspace):
     )
     assert (cells["340000"]["status"], cells["340000"]["on_time"]) == ("rejected", None)
     assert (cells["540000"]["status"], cells["540000"]["files"]) == ("missing", 0)
+    files = query(workspace, "SELECT source, due_at, on_time FROM mart.submissions ORDER BY source")
+    assert [(f["source"], f["on_time"]) for f in files] == [
+        ("320000/2025-01/late.csv", False),
+        ("330000/2025-01/corrected.csv", False),
+        ("330000/2025-01/first.csv", True),  # rejected, but it arrived in time
+        ("340000/2025-01/rejected.csv", True),
+        ("360000/2025-01/on-time.csv", True),
+    ]
+    assert {f["due_at"] for f in files} == {cells["360000"]["due_at"]}, "one deadline, the completeness matrix's"
 
 
 def test_the_site_lists_provinces_missing_after_the_due_day(workspace):

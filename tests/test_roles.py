@@ -24,6 +24,10 @@ def loaded(postgres_database, tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("REPORTS_WAREHOUSE", postgres_database)
     create_roles()
     create_roles()  # idempotent: an operator may run it again
+    return load_as_loader(postgres_database, tmp_path, monkeypatch)
+
+
+def load_as_loader(postgres_database, tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("REPORTS_LANDING", str(tmp_path / "landing"))
     monkeypatch.setenv("REPORTS_LAKE", str(tmp_path / "lake"))
     monkeypatch.setenv("REPORTS_WAREHOUSE", as_role(postgres_database, "reports_loader"))
@@ -49,6 +53,7 @@ def test_readers_see_the_marts(loaded, role):
         "SELECT * FROM core.figures",
         "SELECT * FROM ingest.submissions",
         "SELECT * FROM staging.stg_submissions",
+        "SELECT * FROM intermediate.int_figures_in_force",
         "INSERT INTO mart.dim_province VALUES ('990000', 'x', 'x')",
         "DELETE FROM mart.dim_province",
         "CREATE TABLE mart.mine (x int)",
@@ -64,3 +69,19 @@ def test_auditors_read_the_ledger_but_not_the_raw_tables(loaded):
     assert run_as(loaded, "reports_auditor", "SELECT count(*) FROM ingest.submissions")[0][0] == 1
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         run_as(loaded, "reports_auditor", "SELECT * FROM core.figures")
+
+
+def test_the_loader_creates_the_intermediate_schema_of_a_warehouse_set_up_before_it(
+    postgres_database, tmp_path, monkeypatch
+):
+    """Roles granted by an earlier sql/roles, which made no intermediate schema: the loader may
+    create it, and readers still see the marts built on it but not the schema itself."""
+    monkeypatch.setenv("REPORTS_WAREHOUSE", postgres_database)
+    create_roles()
+    with psycopg.connect(postgres_database, autocommit=True) as admin:
+        admin.execute("DROP SCHEMA intermediate")
+    load_as_loader(postgres_database, tmp_path, monkeypatch)
+    for role in ("reports_bi", "reports_auditor"):
+        assert run_as(postgres_database, role, "SELECT count(*) FROM mart.national_totals")[0][0] == 16
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            run_as(postgres_database, role, "SELECT * FROM intermediate.int_figures_in_force")

@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS core.figures (
     PRIMARY KEY (submission_id, org_unit_code, metric)
 );
 
--- The declarations (plugins/provincial_reports/declarations/*.yaml), refreshed on every load.
+-- The declarations, refreshed on every load: the provinces, and each report type's metrics from
+-- the report types' declarations (expectations/<report type>/).
 CREATE TABLE IF NOT EXISTS core.provinces (
     province_code  VARCHAR PRIMARY KEY,
     name_zh        VARCHAR NOT NULL,

@@ -17,8 +17,9 @@ CREATE TABLE IF NOT EXISTS core.disbursements (
     -- time and memory than the whole load.
 );
 
--- The declared beneficiary categories (declarations/relief_disbursements.yaml, `records:`) and
--- what each reconciles with in the summary report: refreshed whenever records are loaded.
+-- The beneficiary categories declared in the `records:` section of the report types' declarations
+-- (expectations/<report type>/), and what each reconciles with in the summary report: refreshed
+-- whenever records are loaded.
 CREATE TABLE IF NOT EXISTS core.beneficiary_categories (
     report_type          VARCHAR NOT NULL,
     category             VARCHAR NOT NULL,

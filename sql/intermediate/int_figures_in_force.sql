@@ -12,7 +12,7 @@ SELECT
     f.submission_id,
     s.source,
     f.source_row
-FROM core.figures AS f
+FROM staging.stg_figures AS f
 JOIN staging.stg_submissions AS s
     ON s.submission_id = f.submission_id
 WHERE s.status = 'accepted'

@@ -1,15 +1,25 @@
 -- Figures far from their own history (DHIS2's outlier analysis): each figure in force against the
 -- same report type, unit and metric in the periods before it. Two rules; a flag warns, it never
--- rejects, and a figure may trip both.
---   factor_of_10: 10 times the median of the previous periods or more, or a tenth of it or less:
---                 the yuan-for-10k-yuan slip and its reverse. Needs one previous period.
---   robust_z:     the modified z-score 0.6745 × (value − median) / MAD beyond ±3.5 (Iglewicz and
---                 Hoaglin). Needs three previous periods and a MAD above zero.
-WITH figures AS (
+-- rejects, and a figure may trip both. Their thresholds are the report type's, declared
+-- (staging.stg_review_rules), not written here; today's defaults in brackets.
+--   factor_of_10: the threshold times the median of the previous periods or more (10), or that
+--                 fraction of it or less: the yuan-for-10k-yuan slip and its reverse. Needs
+--                 min_previous_periods previous periods (1).
+--   robust_z:     the modified z-score 0.6745 × (value − median) / MAD beyond ±threshold (3.5,
+--                 Iglewicz and Hoaglin). Needs min_previous_periods previous periods (3) and a MAD
+--                 above zero.
+WITH rules AS (
+    SELECT
+        report_type, rule, threshold, min_previous_periods,
+        rtrim(rtrim(CAST(CAST(threshold AS DECIMAL(38, 4)) AS VARCHAR), '0'), '.') AS threshold_text
+    FROM staging.stg_review_rules
+),
+
+figures AS (
     SELECT
         report_type, period, province_code, org_unit_code, metric, submission_id, value,
         CAST(value AS DOUBLE PRECISION) AS x
-    FROM staging.int_figures_in_force
+    FROM intermediate.int_figures_in_force
     WHERE value IS NOT NULL
 ),
 
@@ -67,28 +77,34 @@ scored AS (
 )
 
 SELECT
-    report_type, period, province_code, org_unit_code, metric, value,
-    CAST(median AS DECIMAL(38, 4)) AS reference_value,
+    s.report_type, s.period, s.province_code, s.org_unit_code, s.metric, s.value,
+    CAST(s.median AS DECIMAL(38, 4)) AS reference_value,
     'factor_of_10' AS rule,
-    value_text || ' is ' || ratio_text || ' times the median ' || median_text || ' of ' || previous_periods
+    s.value_text || ' is ' || s.ratio_text || ' times the median ' || s.median_text || ' of ' || s.previous_periods
     || ' previous period(s): check the unit (yuan or 10k yuan) and the digits' AS detail_en,
-    '数值' || value_text || '是此前' || previous_periods || '期中位数' || median_text || '的'
-    || ratio_text || '倍，请核对单位（元/万元）和位数' AS detail_zh,
-    submission_id
-FROM scored
-WHERE median > 0 AND (x >= 10 * median OR x * 10 <= median)
+    '数值' || s.value_text || '是此前' || s.previous_periods || '期中位数' || s.median_text || '的'
+    || s.ratio_text || '倍，请核对单位（元/万元）和位数' AS detail_zh,
+    s.submission_id
+FROM scored AS s
+JOIN rules AS r
+    ON r.report_type = s.report_type AND r.rule = 'factor_of_10'
+WHERE s.median > 0
+    AND s.previous_periods >= r.min_previous_periods
+    AND (s.x >= r.threshold * s.median OR s.x * r.threshold <= s.median)
 
 UNION ALL
 
 SELECT
-    report_type, period, province_code, org_unit_code, metric, value,
-    CAST(median AS DECIMAL(38, 4)) AS reference_value,
+    s.report_type, s.period, s.province_code, s.org_unit_code, s.metric, s.value,
+    CAST(s.median AS DECIMAL(38, 4)) AS reference_value,
     'robust_z' AS rule,
-    value_text || ' has a robust z-score of ' || CAST(CAST(robust_z AS DECIMAL(38, 1)) AS VARCHAR)
-    || ' against the median ' || median_text || ' of ' || previous_periods
-    || ' previous periods (flagged beyond ±3.5)' AS detail_en,
-    '数值' || value_text || '相对此前' || previous_periods || '期中位数' || median_text || '的稳健Z值为'
-    || CAST(CAST(robust_z AS DECIMAL(38, 1)) AS VARCHAR) || '（超过±3.5需复核）' AS detail_zh,
-    submission_id
-FROM scored
-WHERE previous_periods >= 3 AND abs(robust_z) > 3.5
+    s.value_text || ' has a robust z-score of ' || CAST(CAST(s.robust_z AS DECIMAL(38, 1)) AS VARCHAR)
+    || ' against the median ' || s.median_text || ' of ' || s.previous_periods
+    || ' previous periods (flagged beyond ±' || r.threshold_text || ')' AS detail_en,
+    '数值' || s.value_text || '相对此前' || s.previous_periods || '期中位数' || s.median_text || '的稳健Z值为'
+    || CAST(CAST(s.robust_z AS DECIMAL(38, 1)) AS VARCHAR) || '（超过±' || r.threshold_text || '需复核）' AS detail_zh,
+    s.submission_id
+FROM scored AS s
+JOIN rules AS r
+    ON r.report_type = s.report_type AND r.rule = 'robust_z'
+WHERE s.previous_periods >= r.min_previous_periods AND abs(s.robust_z) > r.threshold

@@ -1,5 +1,5 @@
 -- Review flags from reconciling each province's payment records in force with its summary in
--- force for the same period (core.beneficiary_categories says which summary metric each
+-- force for the same period (staging.stg_beneficiary_categories says which summary metric each
 -- category and the funds reconcile with). A flag asks a person to look; it rejects nothing.
 --   paid_not_above_funds: the payments (in 10k yuan) add up to more than the summary's funds.
 --   beneficiaries_match_count: a category's distinct beneficiaries differ from the summary's
@@ -7,14 +7,14 @@
 -- Nothing is flagged while the summary, or the compared figure in it, is missing.
 WITH records AS (
     SELECT d.*, c.summary_report_type, c.summary_metric, c.funds_metric, c.count_tolerance
-    FROM staging.int_disbursements_in_force AS d
-    JOIN core.beneficiary_categories AS c
+    FROM intermediate.int_disbursements_in_force AS d
+    JOIN staging.stg_beneficiary_categories AS c
         ON c.report_type = d.report_type AND c.category = d.beneficiary_category
 ),
 
 summary AS (
     SELECT report_type, period, province_code, metric, value
-    FROM staging.int_figures_in_force
+    FROM intermediate.int_figures_in_force
     WHERE is_province_row
 ),
 
@@ -32,7 +32,7 @@ counted AS (
         c.category, c.summary_metric, c.count_tolerance,
         count(DISTINCT r.beneficiary_pseudonym) AS value
     FROM paid AS p
-    JOIN core.beneficiary_categories AS c
+    JOIN staging.stg_beneficiary_categories AS c
         ON c.report_type = p.report_type
     LEFT JOIN records AS r
         ON r.submission_id = p.submission_id AND r.beneficiary_category = c.category

@@ -31,13 +31,13 @@ replacements AS (
 old_figures AS (
     SELECT r.new_submission_id, f.*
     FROM replacements AS r
-    JOIN core.figures AS f ON f.submission_id = r.old_submission_id
+    JOIN staging.stg_figures AS f ON f.submission_id = r.old_submission_id
 ),
 
 new_figures AS (
     SELECT r.new_submission_id, f.*
     FROM replacements AS r
-    JOIN core.figures AS f ON f.submission_id = r.new_submission_id
+    JOIN staging.stg_figures AS f ON f.submission_id = r.new_submission_id
 ),
 
 compared AS (

@@ -1,18 +1,16 @@
 SELECT
-    f.report_type,
-    f.period,
-    f.province_code,
-    p.name_zh AS province_name_zh,
-    f.org_unit_code AS city_code,
-    f.org_unit_name AS city_name,
-    f.metric,
-    m.label_zh AS metric_label_zh,
-    m.unit,
-    f.value,
-    f.submission_id,
-    f.source,
-    f.source_row
-FROM staging.int_figures_in_force AS f
-JOIN core.provinces AS p ON p.province_code = f.province_code
-JOIN core.metrics AS m ON m.report_type = f.report_type AND m.metric = f.metric
-WHERE NOT f.is_province_row
+    report_type,
+    period,
+    province_code,
+    province_name_zh,
+    org_unit_code AS city_code,
+    org_unit_name AS city_name,
+    metric,
+    metric_label_zh,
+    unit,
+    value,
+    submission_id,
+    source,
+    source_row
+FROM intermediate.int_unit_figures
+WHERE NOT is_province_row

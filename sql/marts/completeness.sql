@@ -2,10 +2,8 @@
 -- has sent. A file the pipeline could not read names no report type; it counts as an attempt
 -- for every report type of its province and period.
 WITH periods AS (
-    SELECT DISTINCT s.report_type, s.period, r.due_day
-    FROM staging.stg_submissions AS s
-    JOIN core.report_types AS r ON r.report_type = s.report_type
-    WHERE s.period IS NOT NULL
+    SELECT report_type, period, due_at
+    FROM intermediate.int_period_deadlines
 ),
 
 files AS (
@@ -14,14 +12,14 @@ files AS (
         count(*) AS files,
         max(t.received_at) AS last_received_at
     FROM periods AS pe
-    JOIN staging.int_submission_timeliness AS t
+    JOIN intermediate.int_submission_timeliness AS t
         ON t.period = pe.period AND (t.report_type = pe.report_type OR t.report_type IS NULL)
     GROUP BY pe.report_type, pe.period, t.province_code
 ),
 
 in_force AS (
     SELECT report_type, period, province_code, submission_id, received_at, on_time
-    FROM staging.int_submission_timeliness
+    FROM intermediate.int_submission_timeliness
     WHERE status = 'accepted'
 )
 
@@ -38,14 +36,13 @@ SELECT
         ELSE 'missing'
     END AS status,
     i.on_time,
-    CAST(pe.period || '-01' AS DATE) + INTERVAL '1 month' + pe.due_day * INTERVAL '1 day'
-    - INTERVAL '8 hours' AS due_at,
+    pe.due_at,
     coalesce(f.files, 0) AS files,
     i.submission_id,
     i.received_at,
     f.last_received_at
 FROM periods AS pe
-CROSS JOIN core.provinces AS p
+CROSS JOIN staging.stg_provinces AS p
 LEFT JOIN files AS f
     ON f.report_type = pe.report_type AND f.period = pe.period AND f.province_code = p.province_code
 LEFT JOIN in_force AS i

@@ -1,1 +1,1 @@
-SELECT report_type, metric, label_zh, unit, value_type, position FROM core.metrics
+SELECT report_type, metric, label_zh, unit, value_type, position FROM staging.stg_metrics

@@ -1,1 +1,1 @@
-SELECT province_code, name_zh, name_en FROM core.provinces
+SELECT province_code, name_zh, name_en FROM staging.stg_provinces

@@ -1,1 +1,1 @@
-SELECT report_type, title_zh, title_en, due_day FROM core.report_types
+SELECT report_type, title_zh, title_en, due_day FROM staging.stg_report_types

@@ -10,8 +10,8 @@ SELECT
     count(DISTINCT d.beneficiary_pseudonym) AS beneficiaries,
     sum(d.amount_yuan) AS amount_yuan,
     d.submission_id
-FROM staging.int_disbursements_in_force AS d
-JOIN core.provinces AS p ON p.province_code = d.province_code
-LEFT JOIN core.beneficiary_categories AS c
+FROM intermediate.int_disbursements_in_force AS d
+JOIN staging.stg_provinces AS p ON p.province_code = d.province_code
+LEFT JOIN staging.stg_beneficiary_categories AS c
     ON c.report_type = d.report_type AND c.category = d.beneficiary_category
 GROUP BY d.period, d.province_code, p.name_zh, d.beneficiary_category, c.label_zh, d.submission_id

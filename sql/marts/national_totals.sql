@@ -10,14 +10,14 @@ WITH periods AS (
 grid AS (
     SELECT pe.report_type, pe.period, m.metric, m.position, p.province_code
     FROM periods AS pe
-    JOIN core.metrics AS m ON m.report_type = pe.report_type
-    CROSS JOIN core.provinces AS p
+    JOIN staging.stg_metrics AS m ON m.report_type = pe.report_type
+    CROSS JOIN staging.stg_provinces AS p
 ),
 
 filled AS (
     SELECT g.*, f.value
     FROM grid AS g
-    LEFT JOIN staging.int_figures_in_force AS f
+    LEFT JOIN intermediate.int_figures_in_force AS f
         ON f.is_province_row
         AND f.report_type = g.report_type
         AND f.period = g.period

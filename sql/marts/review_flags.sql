@@ -3,9 +3,9 @@
 SELECT
     report_type, period, province_code, org_unit_code, metric, value, reference_value, rule,
     detail_en, detail_zh, submission_id
-FROM staging.int_outlier_flags
+FROM intermediate.int_outlier_flags
 UNION ALL
 SELECT
     report_type, period, province_code, org_unit_code, metric, value, reference_value, rule,
     detail_en, detail_zh, submission_id
-FROM staging.int_reconciliation_flags
+FROM intermediate.int_reconciliation_flags

@@ -16,7 +16,11 @@ SELECT
     s.superseded_by,
     s.result_location,
     s.raw_location,
-    s.parquet_location
+    s.parquet_location,
+    t.due_at,
+    t.on_time
 FROM staging.stg_submissions AS s
-LEFT JOIN core.provinces AS p
+LEFT JOIN staging.stg_provinces AS p
     ON p.province_code = s.province_code
+JOIN intermediate.int_submission_timeliness AS t
+    ON t.submission_id = s.submission_id

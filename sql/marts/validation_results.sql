@@ -13,5 +13,5 @@ SELECT
     v.success,
     v.unexpected_count,
     v.offending_sample
-FROM ingest.validation_results AS v
+FROM staging.stg_validation_results AS v
 JOIN staging.stg_submissions AS s ON s.submission_id = v.submission_id

@@ -18,6 +18,6 @@ SELECT
     v.new_source,
     v.new_received_at AS changed_at,
     v.new_processed_at AS recorded_at
-FROM staging.int_value_changes AS v
-LEFT JOIN core.provinces AS p ON p.province_code = v.province_code
-LEFT JOIN core.metrics AS m ON m.report_type = v.report_type AND m.metric = v.metric
+FROM intermediate.int_value_changes AS v
+LEFT JOIN staging.stg_provinces AS p ON p.province_code = v.province_code
+LEFT JOIN staging.stg_metrics AS m ON m.report_type = v.report_type AND m.metric = v.metric

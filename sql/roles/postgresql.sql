@@ -3,7 +3,8 @@
 -- (ALTER ROLE … PASSWORD by the operator, or the deployment's secrets): none are kept in the repo.
 --
 --   reports_loader   the pipeline: creates and writes every schema
---   reports_bi       BI tools: SELECT on mart only
+--   reports_bi       BI tools: SELECT on mart only (staging and intermediate are the loader's: the
+--                    mart views read them with their owner's rights)
 --   reports_auditor  auditors: mart, plus the ledger (every file's answer and validation result location)
 DO $$
 BEGIN
@@ -27,6 +28,7 @@ REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 CREATE SCHEMA IF NOT EXISTS ingest AUTHORIZATION reports_loader;
 CREATE SCHEMA IF NOT EXISTS core AUTHORIZATION reports_loader;
 CREATE SCHEMA IF NOT EXISTS staging AUTHORIZATION reports_loader;
+CREATE SCHEMA IF NOT EXISTS intermediate AUTHORIZATION reports_loader;
 CREATE SCHEMA IF NOT EXISTS mart AUTHORIZATION reports_loader;
 
 GRANT USAGE ON SCHEMA mart TO reports_bi, reports_auditor;

@@ -87,6 +87,24 @@ class RecordsRules:
         return text.format(min_age=self.min_age, max_age=self.max_age)
 
 
+# Review rules (DHIS2-style outlier analysis, int_outlier_flags.sql) and their settings where a
+# report type's `review:` section leaves a rule or a setting out.
+REVIEW_DEFAULTS = {
+    "factor_of_10": {"threshold": 10.0, "min_previous_periods": 1},
+    "robust_z": {"threshold": 3.5, "min_previous_periods": 3},
+}
+
+
+@dataclass(frozen=True)
+class ReviewRule:
+    """A review rule's settings for one report type: a figure is flagged beyond `threshold`, once it
+    has `min_previous_periods` of history."""
+
+    rule: str
+    threshold: float
+    min_previous_periods: int
+
+
 @dataclass(frozen=True)
 class ReportType:
     name: str
@@ -98,6 +116,7 @@ class ReportType:
     cities_not_above_province: bool
     due_day: int | None = None  # the day of the month after the period by which files are due
     records: RecordsRules | None = None  # a records type: payment records, read in batches
+    review: tuple[ReviewRule, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -134,6 +153,28 @@ def _records_rules(folder: Path, doc: dict) -> RecordsRules:
     )
 
 
+def _review_rules(name: str, declared: dict) -> tuple[ReviewRule, ...]:
+    """The `review:` section, for instance `review: {robust_z: {threshold: 5, min_previous_periods: 4}}`,
+    over REVIEW_DEFAULTS. An unknown rule or setting, a threshold not above zero or fewer than one
+    previous period is refused, not ignored."""
+    unknown = {r for r in declared if r not in REVIEW_DEFAULTS} | {
+        f"{r}.{k}"
+        for r in declared.keys() & REVIEW_DEFAULTS.keys()
+        for k in declared[r] or {}
+        if k not in REVIEW_DEFAULTS[r]
+    }
+    if unknown:
+        raise ValueError(f"{name}: unknown in review: {sorted(unknown)}; known: {REVIEW_DEFAULTS}")
+    rules = []
+    for rule, default in REVIEW_DEFAULTS.items():
+        setting = {**default, **(declared.get(rule) or {})}
+        found = ReviewRule(rule, float(setting["threshold"]), int(setting["min_previous_periods"]))
+        if found.threshold <= 0 or found.min_previous_periods < 1:
+            raise ValueError(f"{name}: review: {rule}: {setting} (threshold > 0, min_previous_periods >= 1)")
+        rules.append(found)
+    return tuple(rules)
+
+
 def _report_type(folder: Path) -> ReportType:
     doc = _load_yaml(folder / DECLARATION)
     rules = doc.get("row_rules", {})
@@ -150,6 +191,7 @@ def _report_type(folder: Path) -> ReportType:
         cities_not_above_province=bool(rules.get("cities_not_above_province", False)),
         due_day=doc.get("due_day"),
         records=_records_rules(folder, doc["records"]) if "records" in doc else None,
+        review=_review_rules(doc["name"], doc.get("review") or {}),
     )
 
 

@@ -5,11 +5,21 @@ what the provinces were asked for.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pyarrow as pa
 
 from provincial_reports.declarations import Category, ReportType, provinces, report_types
 from provincial_reports.stores.warehouse import Warehouse
 
+REVIEW_RULES = pa.schema(
+    [
+        ("report_type", pa.string()),
+        ("rule", pa.string()),
+        ("threshold", pa.float64()),
+        ("min_previous_periods", pa.int32()),
+    ]
+)
 CATEGORIES = pa.schema(
     [(name, pa.string()) for name in ("report_type", "category", "label_zh", "summary_report_type", "summary_metric")]
     + [("funds_metric", pa.string()), ("count_tolerance", pa.float64())]
@@ -17,13 +27,14 @@ CATEGORIES = pa.schema(
 
 
 def refresh_declarations(warehouse: Warehouse) -> None:
-    """The warehouse's report types, provinces, metrics and beneficiary categories made equal to
-    the declarations."""
+    """The warehouse's report types, provinces, metrics, beneficiary categories and review rules
+    made equal to the declarations."""
     for table, rows in (
         ("core.report_types", _report_type_rows()),
         ("core.provinces", _province_rows()),
         ("core.metrics", _metric_rows()),
         ("core.beneficiary_categories", _category_rows()),
+        ("core.review_rules", _review_rule_rows()),
     ):
         warehouse.execute(f"DELETE FROM {table}")
         warehouse.insert_arrow(table, rows)
@@ -88,3 +99,10 @@ def _category_row(report_type: ReportType, category: Category) -> dict:
         "funds_metric": rules.funds_metric,
         "count_tolerance": rules.count_tolerance,
     }
+
+
+def _review_rule_rows() -> pa.Table:
+    return pa.Table.from_pylist(
+        [{"report_type": rt.name, **asdict(rule)} for rt in report_types().values() for rule in rt.review],
+        schema=REVIEW_RULES,
+    )

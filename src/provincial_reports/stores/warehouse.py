@@ -28,7 +28,10 @@ if TYPE_CHECKING:  # Arrow is imported when rows are inserted, not to list the l
 
 SQL = PROJECT_ROOT / "sql"
 # Views are created layer by layer; each layer reads only the layers before it.
-VIEW_LAYERS = (("staging", "staging"), ("intermediate", "staging"), ("marts", "mart"))
+VIEW_LAYERS = (("staging", "staging"), ("intermediate", "intermediate"), ("marts", "mart"))
+# Intermediate views were created in `staging` before they had a schema of their own; a warehouse
+# made then still has them there, and PostgreSQL refuses to drop a staging view they read.
+FORMER_SCHEMAS = {"intermediate": "staging"}
 # Any constant: the key of the PostgreSQL advisory lock that write transactions take.
 WRITER_LOCK_KEY = 5_240_119
 COPY_BATCH_ROWS = 50_000  # rows of CSV held at once for PostgreSQL's COPY: a few MB
@@ -197,8 +200,10 @@ def create_tables(warehouse: Warehouse) -> None:
 def create_views(warehouse: Warehouse) -> None:
     """Each file in a layer folder is the SELECT of a view named after the file. Views are dropped
     (last layer first) and created again, since PostgreSQL cannot replace a view whose columns changed."""
-    views = [(schema, path) for folder, schema in VIEW_LAYERS for path in sorted((SQL / folder).glob("*.sql"))]
-    for schema, path in reversed(views):
+    views = [(folder, schema, path) for folder, schema in VIEW_LAYERS for path in sorted((SQL / folder).glob("*.sql"))]
+    for folder, schema, path in reversed(views):
         warehouse.execute(f"DROP VIEW IF EXISTS {schema}.{path.stem}")
-    for schema, path in views:
+        if folder in FORMER_SCHEMAS:
+            warehouse.execute(f"DROP VIEW IF EXISTS {FORMER_SCHEMAS[folder]}.{path.stem}")
+    for _, schema, path in views:
         warehouse.execute(f"CREATE VIEW {schema}.{path.stem} AS\n{path.read_text(encoding='utf-8')}")
