@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from isolation_harness import run_dag_quickly
 from warehouse_state import fingerprint
 
+from airflow_harness import run_dag_quickly
 from provincial_reports.declarations import provinces
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload

@@ -17,10 +17,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from isolation_harness import run_dag_quickly
 from test_isolation import assert_the_31_good_files_are_loaded, statuses, upload_31_good_files
 from warehouse_state import fingerprint
 
+from airflow_harness import run_dag_quickly
 from provincial_reports import isolation, pipeline
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.stores.entries import SYMLINK, UNLISTABLE, UNREADABLE, LandingEntry

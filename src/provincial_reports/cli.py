@@ -18,7 +18,7 @@ from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
 from provincial_reports.report.terminal import submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
-from provincial_reports.stores.warehouse import SQL, connect
+from provincial_reports.stores.warehouse import SQL, opened
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
 from provincial_reports.tools.export import MARTS as EXPORT_MARTS
 from provincial_reports.tools.export import export_marts
@@ -27,14 +27,11 @@ from provincial_reports.total import national_totals
 
 def show() -> int:
     config = settings()
-    warehouse = connect(config.warehouse)
-    try:
+    with opened(config.warehouse) as warehouse:
         print(submissions_table(warehouse))
         print("\nNational totals (mart.national_totals):")
         print(totals_table(national_totals(warehouse)))
         unanswered = find_new_arrivals(open_store(config.landing), ledger_keys(warehouse))
-    finally:
-        warehouse.close()
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
     print(f"Warehouse:                               {redacted(config.warehouse)}")
@@ -46,22 +43,16 @@ def show() -> int:
 
 def create_roles() -> int:
     """The PostgreSQL roles of sql/roles, in the database REPORTS_WAREHOUSE names (run as an admin)."""
-    warehouse = connect(settings().warehouse)
-    try:
+    with opened(settings().warehouse) as warehouse:
         warehouse.execute((SQL / "roles" / "postgresql.sql").read_text(encoding="utf-8"))
-    finally:
-        warehouse.close()
     print("roles reports_loader, reports_bi, reports_auditor are in place")
     return 0
 
 
 def export(folder: Path, fmt: str, marts: list[str]) -> int:
     """The marts as CSV or XLSX files for auditors (see export.py for why cells are neutralised)."""
-    warehouse = connect(settings().warehouse)
-    try:
+    with opened(settings().warehouse) as warehouse:
         written = export_marts(warehouse, folder, fmt, marts)
-    finally:
-        warehouse.close()
     for path in written:
         print(f"wrote {path}")
     return 0

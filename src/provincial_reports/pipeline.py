@@ -12,7 +12,7 @@ from pathlib import Path
 
 from provincial_reports.config import settings
 from provincial_reports.stores.objects import open_store
-from provincial_reports.stores.warehouse import connect
+from provincial_reports.stores.warehouse import opened
 
 
 def discover() -> list[dict]:
@@ -21,11 +21,8 @@ def discover() -> list[dict]:
     from provincial_reports.load.ledger import ledger_keys
 
     config = settings()
-    warehouse = connect(config.warehouse)
-    try:
+    with opened(config.warehouse) as warehouse:
         seen = ledger_keys(warehouse)
-    finally:
-        warehouse.close()
     return [a.to_dict() for a in find_new_arrivals(open_store(config.landing), seen)]
 
 
@@ -55,11 +52,8 @@ def load(answers: list[dict]) -> int:
     from provincial_reports.write import Answer
 
     config = settings()
-    warehouse = connect(config.warehouse)
-    try:
+    with opened(config.warehouse) as warehouse:
         return load_answers(warehouse, open_store(config.lake), [Answer.from_dict(a) for a in recorded(answers)])
-    finally:
-        warehouse.close()
 
 
 def summarize(answers: list[dict], arrivals: list[dict] = ()) -> str:
@@ -70,11 +64,8 @@ def summarize(answers: list[dict], arrivals: list[dict] = ()) -> str:
     from provincial_reports.total import national_totals
 
     config = settings()
-    warehouse = connect(config.warehouse)
-    try:
+    with opened(config.warehouse) as warehouse:
         totals = national_totals(warehouse)
-    finally:
-        warehouse.close()
     text = f"{run_summary(recorded(answers))}\n\nNational totals:\n{totals_table(totals)}"
     return text + left_over_text(open_store(config.lake), answers, arrivals)
 
@@ -84,8 +75,5 @@ def report() -> str:
     from provincial_reports.report.site import refresh_site
 
     config = settings()
-    warehouse = connect(config.warehouse)
-    try:
+    with opened(config.warehouse) as warehouse:
         return refresh_site(warehouse, open_store(config.lake), Path(config.site))
-    finally:
-        warehouse.close()

@@ -191,6 +191,16 @@ def connect(url: str) -> Warehouse:
     )
 
 
+@contextmanager
+def opened(url: str) -> Iterator[Warehouse]:
+    """A connection for the duration of the block, closed whatever happens in it."""
+    warehouse = connect(url)
+    try:
+        yield warehouse
+    finally:
+        warehouse.close()
+
+
 def create_tables(warehouse: Warehouse) -> None:
     """The DDL is idempotent (IF NOT EXISTS), so every run may apply it."""
     for path in sorted((SQL / "ddl").glob("*.sql")):
