@@ -1,15 +1,13 @@
 """One province's odd file never stops the national run (issue 18, items 1 and 2).
 
-Whole-DAG runs: a landing entry that is not a plain file is answered like any file (rejected with
-its reason) and recorded, the same way whether it is met while listing or while reading; a failure
-of the pipeline itself on one file fails that file's task, which is retried, while the load commits
-every other answer and the summary names the file left unanswered; the next run picks it up."""
+A whole-DAG run: a failure of the pipeline itself on one file fails that file's task, which is
+retried, while the load commits every other answer and the summary names the file left unanswered;
+the next run picks it up. Entries that are not plain files, the issue's link into another province
+among them, are answered in test_landing_entries.py."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-
-from warehouse_state import fingerprint
 
 from airflow_harness import run_dag_quickly
 from provincial_reports.declarations import provinces
@@ -46,25 +44,6 @@ def assert_the_31_good_files_are_loaded(url: str) -> None:
     found = statuses(url)
     assert {f"{c}/2025-01/{c}.csv": ("accepted", None) for c in CODES}.items() <= found.items()
     assert funds_total(url) == (Decimal(4820 * 31), 31)
-
-
-def test_a_link_into_another_province_stops_nothing_and_is_answered(airflow_home, workspace):
-    """The issue's first defect: the link made its process task raise, and no file was loaded."""
-    upload_31_good_files(workspace.landing)
-    link = workspace.landing / "360000/2025-01/beijing.csv"
-    link.symlink_to(workspace.landing / "110000/2025-01/110000.csv")
-
-    run, log = run_dag_quickly(airflow_home, workspace)
-    assert run["state"] == "success", log[-5000:]
-    assert_the_31_good_files_are_loaded(workspace.warehouse_url)
-    status, reason = statuses(workspace.warehouse_url)["360000/2025-01/beijing.csv"]
-    assert status == "rejected" and "symbolic link" in reason and "符号链接" in reason
-    assert "110000" not in reason  # nothing of the other province is shown
-
-    before = fingerprint(workspace.warehouse_url)
-    run, log = run_dag_quickly(airflow_home, workspace)
-    assert run["state"] == "success" and "No new files in the landing zone." in log
-    assert fingerprint(workspace.warehouse_url) == before
 
 
 def test_a_pipeline_failure_on_one_file_fails_its_task_and_every_other_file_loads(airflow_home, workspace):

@@ -37,14 +37,16 @@ TASK_PROBE = """
 import json, sys
 import airflow.sdk  # a task's process has it loaded (the DAG file imports it) before plugins load
 before = {name: id(module) for name, module in sys.modules.items()}
-from airflow.sdk.plugins_manager import _get_plugins, integrate_macros_plugins
+from airflow.sdk.plugins_manager import integrate_macros_plugins
 from airflow.sdk.listener import get_listener_manager
 integrate_macros_plugins()
 get_listener_manager()
-plugins, errors = _get_plugins()
 created = {n: getattr(m, "__file__", None) for n, m in list(sys.modules.items()) if before.get(n) != id(m)}
-print(json.dumps({"plugins": [p.name for p in plugins], "errors": errors, "created": created,
-                  "loaded": sorted(sys.modules)}))
+loaded = sorted(sys.modules)
+# Measured; now which plugins loaded and what failed, as `airflow plugins` reports them.
+from airflow.plugins_manager import get_import_errors, get_plugin_info
+plugins = [info["name"] for info in get_plugin_info(attrs_to_dump=["name"])]
+print(json.dumps({"plugins": plugins, "errors": get_import_errors(), "created": created, "loaded": loaded}))
 """
 
 

@@ -257,9 +257,15 @@ def test_a_file_whose_every_row_is_wrong_quotes_the_first_rows_and_counts_the_re
 
 def test_without_a_key_identity_numbers_are_not_processed(folders, monkeypatch):
     monkeypatch.delenv("REPORTS_PSEUDONYM_KEY")
+    rows = records(2)
     with pytest.raises(MissingPseudonymKey, match="refusing"):
-        answer_for(folders, csv_bytes(RECORDS, records(2)))
-    assert not (folders / "lake").exists()
+        answer_for(folders, csv_bytes(RECORDS, rows))
+    # Only the note of why the file is left unanswered (issue 18) reaches the lake: nothing of its rows.
+    written = [p for p in (folders / "lake").rglob("*") if p.is_file()]
+    assert [p.parent.name for p in written] == ["unanswered"]
+    note = written[0].read_text()
+    assert "REPORTS_PSEUDONYM_KEY" in note
+    assert not any(row["beneficiary_id"] in note for row in rows)
 
 
 @pytest.mark.parametrize("block_bytes", [4096, 8 * 1024 * 1024])  # in a later block, or in the first
