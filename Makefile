@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := False
 DEMO := $(CURDIR)/data/demo
 DAG := consolidate_provincial_reports
 
-.PHONY: demo run report test lint clean bench
+.PHONY: demo run ui report test lint clean bench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
@@ -52,6 +52,16 @@ run-dag:
 	@grep -q "state=success" $(AIRFLOW_HOME)/runs/last.log \
 		|| (tail -50 $(AIRFLOW_HOME)/runs/last.log; echo "The DAG run did not succeed."; exit 1)
 	@$(PY) -m provincial_reports.cli show
+
+## ui: the Airflow UI on this machine, over the same AIRFLOW_HOME and REPORTS_* as `make run`
+## (api-server, scheduler, dag-processor and triggerer: Airflow's own `standalone`); Ctrl-C stops it
+UI_PORT ?= 8080
+ui: export AIRFLOW__API__PORT := $(UI_PORT)
+ui: export AIRFLOW__API__BASE_URL := http://localhost:$(UI_PORT)
+ui: export AIRFLOW__CORE__EXECUTION_API_SERVER_URL := http://localhost:$(UI_PORT)/execution/
+ui: $(VENV)/installed $(AIRFLOW_HOME)/airflow.db
+	@echo "Airflow UI: http://localhost:$(UI_PORT)/  user admin, password in $(AIRFLOW_HOME)/simple_auth_manager_passwords.json.generated"
+	@PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/airflow standalone
 
 ## report: rebuild the report site (REPORTS_SITE, default ./data/site) from the warehouse, reprocessing nothing
 report: $(VENV)/installed

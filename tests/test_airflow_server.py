@@ -10,7 +10,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import httpx
 import pytest
 
 from airflow_harness import AIRFLOW, airflow_env, migrated_home
+from conftest import free_port
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
@@ -27,12 +27,6 @@ from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid
 DAG_ID = "consolidate_provincial_reports"
 COMPONENTS = (["scheduler"], ["dag-processor"])
 SOME_PROVINCES = ("110000", "440000", "650000")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Airflow:
@@ -149,6 +143,9 @@ def test_the_scheduler_runs_the_dag_triggered_through_the_rest_api(airflow, work
     processed = api.get(f"/dags/{DAG_ID}/dagRuns/~/taskInstances", params={"task_id": "process"}).json()
     assert sorted(t["map_index"] for t in processed["task_instances"] if t["map_index"] >= 0) == [0, 1, 2]
     assert {t["state"] for t in processed["task_instances"] if t["map_index"] >= 0} == {"success"}
+    # Each task's log, as the UI shows it (`make ui` runs these same components: test_make_ui.py).
+    summary = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances/summarize/logs/1").json()
+    assert "National totals:" in json.dumps(summary, ensure_ascii=False)
 
     warehouse = connect(workspace.warehouse_url)
     try:

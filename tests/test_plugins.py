@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import httpx
 import pytest
 
 from airflow_harness import AIRFLOW, ROOT, airflow_env, migrated_home, run_dag
-from conftest import Workspace
+from conftest import Workspace, free_port
 from provincial_reports.land import submission_id
 from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
@@ -105,12 +104,6 @@ def test_the_check_flags_package_code_put_back_under_plugins(tmp_path, copied, f
 
 
 # --- inside Airflow's API server ------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Served:

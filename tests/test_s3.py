@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import socket
 import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,7 +18,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from airflow_harness import run_dag
-from conftest import Workspace
+from conftest import Workspace, free_port
 from provincial_reports import pipeline
 from provincial_reports.stores.local import LocalStore
 from provincial_reports.stores.objects import open_store
@@ -30,12 +29,6 @@ from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid
 
 REGION = "us-east-1"
 S3_WORKSPACE = {"landing": "s3://landing-bucket/incoming", "lake": "s3://lake-bucket/lake"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
