@@ -167,7 +167,7 @@ def test_the_thresholds_are_the_report_types_declared_ones(workspace, tmp_path, 
 def test_a_review_section_is_read_from_the_declaration_and_checked(tmp_path, monkeypatch):
     def rules(name: str, review: str) -> dict:
         declared_review(tmp_path / name, review, monkeypatch)
-        return {(rt, r.rule): r for rt, t in report_types().items() for r in t.review}
+        return {(rt, r.rule): r for rt, t in report_types().items() for r in t.review_rules}
 
     assert {(r.rule, r.threshold, r.min_previous_periods) for r in rules("plain", "").values()} == {
         ("factor_of_10", 10.0, 1),

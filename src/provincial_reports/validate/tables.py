@@ -60,7 +60,7 @@ def _cell_types(table: ReadTable) -> list[dict]:
 def _parts_sum_to_total(table: ReadTable) -> list[dict]:
     frame, rt = table.frame, table.report_type
     results = []
-    for rule in rt.parts_sum_to_total:
+    for rule in rt.row_rules.parts_sum_to_total:
         reported = frame.dropna(subset=[rule.total, *rule.parts])
         gap = (reported[rule.total] - reported[list(rule.parts)].sum(axis=1)).abs()
         bad = reported[gap > rule.tolerance + 1e-9]
@@ -85,7 +85,7 @@ def _parts_sum_to_total(table: ReadTable) -> list[dict]:
 def _cities_not_above_province(table: ReadTable) -> list[dict]:
     """Compared against the first row ending in 0000; a missing or repeated one is reported by the suite."""
     frame, rt = table.frame, table.report_type
-    if not rt.cities_not_above_province:
+    if not rt.row_rules.cities_not_above_province:
         return []
     is_province = frame["org_unit_code"].fillna("").str.endswith("0000")
     if not is_province.any():
