@@ -10,6 +10,7 @@ import subprocess
 import threading
 from datetime import UTC, datetime
 from decimal import Decimal
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -167,7 +168,7 @@ def test_the_thresholds_are_the_report_types_declared_ones(workspace, tmp_path, 
 def test_a_review_section_is_read_from_the_declaration_and_checked(tmp_path, monkeypatch):
     def rules(name: str, review: str) -> dict:
         declared_review(tmp_path / name, review, monkeypatch)
-        return {(rt, r.rule): r for rt, t in report_types().items() for r in t.review}
+        return {(rt, r.rule): r for rt, t in report_types().items() for r in t.review_rules}
 
     assert {(r.rule, r.threshold, r.min_previous_periods) for r in rules("plain", "").values()} == {
         ("factor_of_10", 10.0, 1),
@@ -434,6 +435,50 @@ def test_data_docs_render_only_new_files(workspace):
     second = next(p for p in (site / "validation").glob("*.html") if p != first).read_text()
     assert "must equal funds_holiday + funds_regular" in second and "4,820 ≠ 2,434 + 1" in second
     assert "Expectation Suite" in (site / "suites" / "winter_warmth.html").read_text()
+
+
+def page_text(path: Path) -> str:
+    """What a reader sees of a page: its text, tags gone, white space folded."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def test_a_validation_page_names_its_file_and_words_every_rule_in_english_and_chinese(workspace):
+    bad = province_row("320000")
+    bad["job_fairs"] = -3
+    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(WINTER_WARMTH, [bad]))
+    (answer,) = run_once()
+    site = build_site(workspace)
+
+    page = page_text(site / "validation" / f"{answer['submission_id']}.html")
+    assert "Data asset: 320000/2025-01/jiangsu.csv" in page
+    assert f"Run Name submission {answer['submission_id']}" in page and answer["sha256"] in page
+    for gone in ("__none__", "Data asset: None", "Failed Only", "df.filter", "$PARAMETER"):
+        assert gone not in page, gone
+    assert "must not be negative (不能为负数) — min_value 0.0" in page
+    assert "本省所辖城市（XXYY00）的6位代码) — regex ^32\\d{2}00$" in page, "the value it was checked against"
+    assert "Expectation Validation Result · 校验结果" in page
+
+
+@pytest.mark.parametrize("name", ["winter_warmth", "relief_disbursements"])
+def test_the_suite_page_lists_every_rule_in_words_and_parameters_by_meaning(workspace, name):
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
+    (answer,) = run_once()
+    site = build_site(workspace)
+
+    page = page_text(site / "suites" / f"{name}.html")
+    assert "$PARAMETER" not in page
+    assert "value_set the upload folder's period (上传目录中的报告期)" in page
+    if name == "winter_warmth":  # every rule a file's result holds is on the suite page
+        document = json.loads(open_store(str(workspace.lake)).read(answer["result_location"]))
+        for result in document["results"]:
+            config = result["expectation_config"]
+            column = config["kwargs"].get("column") if config["type"].startswith("contract:") else None
+            words = f"{column + ': ' if column else ''}{config['meta']['rule_en']} ({config['meta']['rule_zh']})"
+            assert words in page, words
+    else:  # the rules of rules.yaml, with the declared ages, and the declared cap
+        assert "the beneficiary 16 to 120 years old in the period (" in page
+        assert "max_value 10000" in page
 
 
 def test_make_report_rebuilds_the_site_from_the_warehouse_alone(workspace, tmp_path):

@@ -86,6 +86,19 @@ def access(command: str, folder: Path | None) -> int:
     return 0
 
 
+def new_report_type(name: str, title_zh: str, title_en: str, metrics: list[str], due_day: int | None) -> int:
+    """A new summary report type's folder under REPORTS_EXPECTATIONS (tools/scaffold.py)."""
+    from provincial_reports.tools.scaffold import metric_from_text
+    from provincial_reports.tools.scaffold import new_report_type as scaffold
+
+    columns = [metric_from_text(m) for m in metrics]
+    written = scaffold(Path(settings().expectations), name, title_zh, title_en, columns, due_day)
+    for path in written:
+        print(f"wrote {path}")
+    print("next: edit them (docs/report-types.md), then upload the sample to try the type")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m provincial_reports.cli")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -103,7 +116,19 @@ def main(argv: list[str] | None = None) -> int:
     written = policy_commands.add_parser("write", help="write one <code>.json IAM policy per province into a folder")
     written.add_argument("folder", type=Path)
     policy_commands.add_parser("mc-script", help="print the mc commands that create the buckets, users and policies")
+    new_type = commands.add_parser(
+        "new-report-type", help="write a new summary report type's folder (docs/report-types.md)"
+    )
+    new_type.add_argument("name", help="the type's name, also its folder's: lower case, digits, _")
+    new_type.add_argument("--title-zh", required=True)
+    new_type.add_argument("--title-en", required=True)
+    new_type.add_argument(
+        "--metric", action="append", required=True, help="name:中文列名:decimal|integer[:unit], once per metric"
+    )
+    new_type.add_argument("--due-day", type=int, help="files are due by the end of this day of the next month")
     args = parser.parse_args(argv)
+    if args.command == "new-report-type":
+        return new_report_type(args.name, args.title_zh, args.title_en, args.metric, args.due_day)
     if args.command == "export":
         return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
     if args.command == "samples":

@@ -2,17 +2,22 @@
 
 Each report type is a folder under expectations/: its declaration (report_type.yaml), its Great
 Expectations suite (suite.json) and a README for the provinces; provinces.yaml sits beside them.
-Adding a report type means adding a folder: nothing here names a particular report type or column.
+Adding a report type means adding a folder: nothing here names a particular report type.
+
+The classes below are the schema of those files (pydantic), so a declaration with a mistyped key,
+a wrong type or a rule naming a column that is not declared is refused when it is first read, with
+the file and the key named (declaration_checks.DeclarationError), rather than failing a run later
+on some province's file. docs/report-types.md describes every key.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field
 
 from provincial_reports.config import settings
 
@@ -21,13 +26,21 @@ SUITE = "suite.json"
 RULES = "rules.yaml"
 PROVINCES = "provinces.yaml"
 NUMERIC_TYPES = ("decimal", "integer")
+IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # a name that is also a Parquet column, a partition and a file name
+ColumnType = Literal["period", "code", "text", "decimal", "integer", "id_number", "category", "amount", "date"]
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    label_zh: str
-    type: str
+class Declared(BaseModel):
+    """What every declared thing shares: immutable (report types are cached and hashed) and strict
+    about keys, so that a misspelt key is an error, not a silently ignored line."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Column(Declared):
+    name: str = Field(pattern=IDENTIFIER)
+    label_zh: str = Field(min_length=1)
+    type: ColumnType
     unit: str = ""
 
     @property
@@ -40,47 +53,56 @@ class Column:
         return f"{self.label_zh} ({self.name})"
 
 
-@dataclass(frozen=True)
-class PartsSumToTotal:
+class PartsSumToTotal(Declared):
     total: str
-    parts: tuple[str, ...]
-    tolerance: float
+    parts: tuple[str, ...] = Field(min_length=1)
+    tolerance: float = Field(ge=0)
 
 
-@dataclass(frozen=True)
-class Category:
+class TableRules(Declared):
+    """A summary's rules across columns and rows (`row_rules:`), applied by validate/tables.py."""
+
+    parts_sum_to_total: tuple[PartsSumToTotal, ...] = ()
+    cities_not_above_province: bool = False
+
+
+class Category(Declared):
     """A beneficiary category, and the summary metric that counts its beneficiaries."""
 
-    code: str
-    label_zh: str
+    code: str = Field(min_length=1)
+    label_zh: str = Field(min_length=1)
     summary_metric: str
 
 
-@dataclass(frozen=True)
-class RowRule:
+class RowRule(Declared):
     """A rule checked on every row of a records file: `flag` names the column of the records pass
     that is true where a row breaks it; `shown` the value quoted beside the row number."""
 
     flag: str
     check: str
     column: str
-    en: str
-    zh: str
+    en: str = Field(min_length=1)
+    zh: str = Field(min_length=1)
     shown: str | None = None
 
 
-@dataclass(frozen=True)
-class RecordsRules:
+class RowRulesFile(Declared):
+    """rules.yaml beside a records type's declaration."""
+
+    row_rules: tuple[RowRule, ...] = Field(min_length=1)
+
+
+class RecordsRules(Declared):
     """What a records type declares (`records:` in its report_type.yaml, its rules.yaml)."""
 
-    amount_cap_yuan: float
-    min_age: int
-    max_age: int
-    categories: tuple[Category, ...]
+    amount_cap_yuan: float = Field(gt=0)
+    min_age: int = Field(ge=0)
+    max_age: int = Field(gt=0)
+    categories: tuple[Category, ...] = Field(min_length=1)
     reconcile_with: str
     funds_metric: str
-    count_tolerance: float
-    row_rules: tuple[RowRule, ...]
+    count_tolerance: float = Field(ge=0)
+    row_rules: tuple[RowRule, ...] = ()  # from rules.yaml
 
     def wording(self, text: str) -> str:
         """A rule's words with the declared ages filled in."""
@@ -95,8 +117,21 @@ REVIEW_DEFAULTS = {
 }
 
 
-@dataclass(frozen=True)
-class ReviewRule:
+class ReviewSetting(Declared):
+    """One rule's settings under `review:`; a setting left out keeps its default."""
+
+    threshold: float | None = Field(default=None, gt=0)
+    min_previous_periods: int | None = Field(default=None, ge=1)
+
+
+class Review(Declared):
+    """The `review:` section, for instance `review: {robust_z: {threshold: 5, min_previous_periods: 4}}`."""
+
+    factor_of_10: ReviewSetting = ReviewSetting()
+    robust_z: ReviewSetting = ReviewSetting()
+
+
+class ReviewRule(Declared):
     """A review rule's settings for one report type: a figure is flagged beyond `threshold`, once it
     has `min_previous_periods` of history."""
 
@@ -105,33 +140,42 @@ class ReviewRule:
     min_previous_periods: int
 
 
-@dataclass(frozen=True)
-class ReportType:
-    name: str
-    title_zh: str
-    title_en: str
-    folder: Path
-    columns: tuple[Column, ...]
-    parts_sum_to_total: tuple[PartsSumToTotal, ...]
-    cities_not_above_province: bool
-    due_day: int | None = None  # the day of the month after the period by which files are due
+class ReportType(Declared):
+    name: str = Field(pattern=IDENTIFIER)
+    title_zh: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    folder: Path  # where it was declared, not a key of the file
+    columns: tuple[Column, ...] = Field(min_length=1)
+    row_rules: TableRules = TableRules()
+    due_day: int | None = Field(default=None, ge=1, le=28)  # files are due by the end of this day of the next month
     records: RecordsRules | None = None  # a records type: payment records, read in batches
-    review: tuple[ReviewRule, ...] = ()
+    review: Review = Review()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 
     @property
+    def kind(self) -> Literal["summary", "records"]:
+        return "records" if self.records else "summary"
+
+    @property
     def metrics(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.is_metric)
+
+    @property
+    def review_rules(self) -> tuple[ReviewRule, ...]:
+        """Every review rule, with what `review:` declares over REVIEW_DEFAULTS."""
+        return tuple(
+            ReviewRule(rule=rule, **{**default, **getattr(self.review, rule).model_dump(exclude_none=True)})
+            for rule, default in REVIEW_DEFAULTS.items()
+        )
 
     def suite(self) -> dict:
         return json.loads((self.folder / SUITE).read_text(encoding="utf-8"))
 
 
-@dataclass(frozen=True)
-class Province:
-    code: str
+class Province(Declared):
+    code: str = Field(pattern=r"^\d{2}0000$")
     name_zh: str
     name_en: str
 
@@ -141,62 +185,13 @@ class Province:
         return self.code[:2]
 
 
-def _load_yaml(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def _records_rules(folder: Path, doc: dict) -> RecordsRules:
-    return RecordsRules(
-        **{k: v for k, v in doc.items() if k != "categories"},
-        categories=tuple(Category(**c) for c in doc["categories"]),
-        row_rules=tuple(RowRule(**r) for r in _load_yaml(folder / RULES)["row_rules"]),
-    )
-
-
-def _review_rules(name: str, declared: dict) -> tuple[ReviewRule, ...]:
-    """The `review:` section, for instance `review: {robust_z: {threshold: 5, min_previous_periods: 4}}`,
-    over REVIEW_DEFAULTS. An unknown rule or setting, a threshold not above zero or fewer than one
-    previous period is refused, not ignored."""
-    unknown = {r for r in declared if r not in REVIEW_DEFAULTS} | {
-        f"{r}.{k}"
-        for r in declared.keys() & REVIEW_DEFAULTS.keys()
-        for k in declared[r] or {}
-        if k not in REVIEW_DEFAULTS[r]
-    }
-    if unknown:
-        raise ValueError(f"{name}: unknown in review: {sorted(unknown)}; known: {REVIEW_DEFAULTS}")
-    rules = []
-    for rule, default in REVIEW_DEFAULTS.items():
-        setting = {**default, **(declared.get(rule) or {})}
-        found = ReviewRule(rule, float(setting["threshold"]), int(setting["min_previous_periods"]))
-        if found.threshold <= 0 or found.min_previous_periods < 1:
-            raise ValueError(f"{name}: review: {rule}: {setting} (threshold > 0, min_previous_periods >= 1)")
-        rules.append(found)
-    return tuple(rules)
-
-
-def _report_type(folder: Path) -> ReportType:
-    doc = _load_yaml(folder / DECLARATION)
-    rules = doc.get("row_rules", {})
-    return ReportType(
-        name=doc["name"],
-        title_zh=doc["title_zh"],
-        title_en=doc["title_en"],
-        folder=folder,
-        columns=tuple(Column(**c) for c in doc["columns"]),
-        parts_sum_to_total=tuple(
-            PartsSumToTotal(r["total"], tuple(r["parts"]), float(r["tolerance"]))
-            for r in rules.get("parts_sum_to_total", [])
-        ),
-        cities_not_above_province=bool(rules.get("cities_not_above_province", False)),
-        due_day=doc.get("due_day"),
-        records=_records_rules(folder, doc["records"]) if "records" in doc else None,
-        review=_review_rules(doc["name"], doc.get("review") or {}),
-    )
+class ProvincesFile(Declared):
+    provinces: tuple[Province, ...] = Field(min_length=1)
 
 
 def report_types() -> dict[str, ReportType]:
-    """Every report type declared under REPORTS_EXPECTATIONS, by name."""
+    """Every report type declared under REPORTS_EXPECTATIONS, by name; DeclarationError naming the
+    file and the key if any declaration is wrong."""
     return _report_types_in(Path(settings().expectations))
 
 
@@ -206,10 +201,13 @@ def provinces() -> dict[str, Province]:
 
 @cache
 def _report_types_in(expectations: Path) -> dict[str, ReportType]:
-    types = (_report_type(p.parent) for p in sorted(expectations.glob(f"*/{DECLARATION}")))
-    return {rt.name: rt for rt in types}
+    from provincial_reports.declaration_checks import checked_report_types
+
+    return checked_report_types(expectations)
 
 
 @cache
 def _provinces_in(expectations: Path) -> dict[str, Province]:
-    return {p["code"]: Province(**p) for p in _load_yaml(expectations / PROVINCES)["provinces"]}
+    from provincial_reports.declaration_checks import checked_provinces
+
+    return checked_provinces(expectations / PROVINCES)

@@ -16,10 +16,13 @@ from provincial_reports.stores.warehouse import opened
 
 
 def discover() -> list[dict]:
-    """New file versions in the landing zone, oldest first."""
+    """New file versions in the landing zone, oldest first. The declarations are read first, so that
+    a wrong one stops the run here, named, before any file is answered against it."""
+    from provincial_reports.declarations import report_types
     from provincial_reports.land import find_new_arrivals
     from provincial_reports.load.ledger import ledger_keys
 
+    report_types()
     config = settings()
     with opened(config.warehouse) as warehouse:
         seen = ledger_keys(warehouse)

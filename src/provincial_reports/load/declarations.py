@@ -5,8 +5,6 @@ what the provinces were asked for.
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import pyarrow as pa
 
 from provincial_reports.declarations import Category, ReportType, provinces, report_types
@@ -103,6 +101,6 @@ def _category_row(report_type: ReportType, category: Category) -> dict:
 
 def _review_rule_rows() -> pa.Table:
     return pa.Table.from_pylist(
-        [{"report_type": rt.name, **asdict(rule)} for rt in report_types().values() for rule in rt.review],
+        [{"report_type": rt.name, **rule.model_dump()} for rt in report_types().values() for rule in rt.review_rules],
         schema=REVIEW_RULES,
     )

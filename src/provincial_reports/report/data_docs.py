@@ -5,8 +5,16 @@ A validation page is named by submission id, and a submission's result never cha
 files without a page are rendered: the cost of a build follows what is new, not the history.
 GX's page template pulls Bootstrap, jQuery and Vega from CDNs; the pages are made self-contained
 (external tags and scripts dropped, a small inline stylesheet added) so that they read offline
-like the rest of the site. Our own rules (validate.verdict.check_result) are not GX expectation types; they
-are shown as GX's own "unexpected rows" expectation with the rule as its description.
+like the rest of the site, and the filter and the developer's snippets that need scripts or code
+are left out.
+
+An auditor reads every rule in the words the province got, English and Chinese, with what it was
+checked against: GX's own template would print a suite parameter as {'$PARAMETER': …} and has no
+Chinese, so each expectation is rendered through its `description` (GX's own way to word one). Our
+own rules (validate.verdict.Rule) are not GX expectation types; they are shown as GX's "unexpected
+rows" expectation with the rule as its description, on the suite page too, so that it lists every
+rule a file is checked against. A validation page names its file (location, sha256, received time)
+where GX would say "Run Name __none__" and "Data asset: None".
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ from pathlib import Path
 from provincial_reports.declarations import ReportType
 from provincial_reports.report.html import ROOT_VARIABLES, write_page
 from provincial_reports.stores.objects import Store
-from provincial_reports.validate.suites import expectation_suite
+from provincial_reports.validate.records import records_rules
+from provincial_reports.validate.suites import parameter_words
+from provincial_reports.validate.tables import summary_rules
 
 VALIDATION = "validation"
 SUITES = "suites"
@@ -37,12 +47,33 @@ table { border-collapse:collapse; margin:6px 0 12px; background:var(--paper); }
 th, td { border:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
 .card { background:var(--paper); border:1px solid var(--line); border-radius:6px; padding:12px 16px; margin:0 0 14px; }
 ul.breadcrumb, ol.breadcrumb { list-style:none; padding:0; display:flex; gap:8px; }
-.ge-logo, form, .custom-radio, .form-check, footer { display:none; }
+.ge-logo, form, .custom-radio, .form-check, footer, a[data-toggle="collapse"] { display:none; }
 .fa-check-circle::before { content:"✔"; color:var(--ok); } .fa-times::before { content:"✘"; color:var(--bad); }
 .text-danger { color:var(--bad); } .text-success { color:var(--ok); }
 a { color:var(--accent); text-decoration:none; }
 </style>"""
 )
+# GX's headings, with their Chinese.
+HEADINGS = {
+    "Expectation Validation Result": "校验结果",
+    "Expectation Suite": "校验规则集",
+    "Overview": "概况",
+    "Table of Contents": "目录",
+    "Table-Level Expectations": "整表规则",
+    "Evaluated Expectations": "校验规则数",
+    "Successful Expectations": "通过",
+    "Unsuccessful Expectations": "未通过",
+    "Expectation Suite:": "规则集",
+    "Status:": "结果",
+    "Status": "结果",
+    "Expectation": "规则",
+    "Observed Value": "实际值",
+}
+ACTIONS_CARD = (  # GX's "Actions" card: the "Failed Only" filter, which needs scripts
+    r'<div class="card mb-3">\s*<div class="card-header p-2">\s*<strong>Actions</strong>'
+    r".*?Failed Only\s*</label>(\s*</div>){5}"
+)
+NOT_SHOWN = ("column", "batch_id", "description")  # kwargs that say nothing about what a rule checks against
 BACK = '<div class="docs-back"><a href="../index.html">← the consolidation report · 返回汇总报告</a></div>'
 
 
@@ -65,17 +96,47 @@ def validation_html(document: dict) -> str:
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    result = expectationSuiteValidationResultSchema.load(_as_gx_document(document))
+    result = expectationSuiteValidationResultSchema.load(as_gx_document(document))
     html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
     return self_contained(html, _answer_banner(document["meta"]))
 
 
 def suite_html(report_type: ReportType) -> str:
+    """Every rule a file of the type is checked against: its suite's, then ours."""
+    import great_expectations as gx
     from great_expectations.render.renderer import ExpectationSuitePageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
-    page = ExpectationSuitePageRenderer().render(expectation_suite(report_type))
+    doc, words = report_type.suite(), parameter_words(report_type)
+    ours = records_rules(report_type) if report_type.records else summary_rules(report_type)
+    rules = [described(config, words) for config in [*doc["expectations"], *ours]]
+    suite = gx.ExpectationSuite(name=doc["name"], expectations=rules, meta=doc.get("meta"))
+    page = ExpectationSuitePageRenderer().render(suite)
     return self_contained(DefaultJinjaPageView().render(page), "")
+
+
+def described(config: dict, words: dict[str, str]) -> dict:
+    """An expectation configuration worded as its rule, in English and Chinese, and what it is checked
+    against (a parameter in words on a suite page, its value on a file's page); a rule of ours as
+    GX's unexpected-rows expectation, which takes any description."""
+    meta, kwargs = config["meta"], config["kwargs"]
+    against = "; ".join(f"{k} {shown(v, words)}" for k, v in kwargs.items() if k not in NOT_SHOWN)
+    text = f"{meta['rule_en']} ({meta['rule_zh']})" + (f" — {against}" if against else "")
+    if config["type"].startswith("contract:"):
+        column = kwargs.get("column")
+        text = f"{column}: {text}" if column else text
+        query = f"-- {config['type']} on {{batch}}"
+        config = {"type": "unexpected_rows_expectation", "kwargs": {"unexpected_rows_query": query}, "meta": meta}
+    return {**config, "kwargs": {**config["kwargs"], "description": text}}
+
+
+def shown(value: object, words: dict[str, str]) -> str:
+    """A keyword argument's value as a reader reads it: a parameter by its words, a set as a list."""
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return words[value["$PARAMETER"]]
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
 
 
 def _answer_banner(meta: dict) -> str:
@@ -90,35 +151,51 @@ def _answer_banner(meta: dict) -> str:
     )
 
 
-def _as_gx_document(document: dict) -> dict:
-    """Our result document in the form GX's renderer accepts: contract checks become GX's
-    unexpected-rows expectation described by the rule, in English and Chinese."""
+def as_gx_document(document: dict) -> dict:
+    """Our result document in the form GX's renderer accepts, each rule worded (`described`), the
+    query GX offers developers dropped, and the file named where GX names a run and a data asset."""
     results = []
     for result in document["results"]:
-        config = result["expectation_config"]
-        if config["type"].startswith("contract:"):
-            column = config["kwargs"].get("column")
-            rule = f"{config['meta']['rule_en']} ({config['meta']['rule_zh']})"
-            config = {
-                "type": "unexpected_rows_expectation",
-                "kwargs": {
-                    "unexpected_rows_query": f"-- {config['type']} on {{batch}}",
-                    "description": f"{column}: {rule}" if column else rule,
-                },
-                "meta": config["meta"],
-            }
         info = {"raised_exception": False, "exception_message": None, "exception_traceback": None}
-        results.append({**result, "expectation_config": config, "exception_info": {**info, **result["exception_info"]}})
-    return {**document, "results": results, "suite_name": document["suite_name"] or "unread file (无法读取的文件)"}
+        found = {k: v for k, v in result["result"].items() if k != "unexpected_index_query"}
+        config = described(result["expectation_config"], {})
+        results.append(
+            {
+                **result,
+                "expectation_config": config,
+                "result": found,
+                "exception_info": {**info, **result["exception_info"]},
+            }
+        )
+    file = document["meta"]["submission"]
+    meta = {
+        **document["meta"],
+        "run_id": {"run_name": f"submission {file['submission_id']}", "run_time": file["received_at"]},
+        "batch_spec": {"data_asset_name": file["source"], "sha256": file["sha256"], "bytes": file["size"]},
+    }
+    suite_name = document["suite_name"] or "unread file (无法读取的文件)"
+    return {**document, "results": results, "suite_name": suite_name, "meta": meta}
 
 
 def self_contained(html: str, banner: str) -> str:
     """Drop everything fetched from elsewhere and every script; point GX's site links at ours."""
+    html = re.sub(ACTIONS_CARD, "", html, flags=re.S)
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
     html = re.sub(r"<link\b[^>]*>", "", html)
     html = re.sub(r"<img\b[^>]*>", "", html)
     html = re.sub(r'<a\b[^>]*href="https?://[^"]*"[^>]*>(.*?)</a>', r"\1", html, flags=re.S)
     html = re.sub(r'href="(?:\.\./)+index\.html"', 'href="../index.html"', html)
     html = re.sub(r'href="(?:\.\./)+expectations/([^"/]+\.html)"', rf'href="../{SUITES}/\1"', html)
+    html = with_chinese(html)
     html = html.replace("</head>", f'<link rel="icon" href="data:,">{STYLE}</head>', 1)
     return re.sub(r"(<body\b[^>]*>)", lambda body: body.group(1) + BACK + banner, html, count=1)
+
+
+def with_chinese(html: str) -> str:
+    """GX's headings with their Chinese beside them."""
+
+    def heading(found: re.Match) -> str:
+        text = found.group(1)
+        return f">{text} · {HEADINGS[text]}<" if text in HEADINGS else found.group(0)
+
+    return re.sub(r">\s*([^<>]+?)\s*<", heading, html)

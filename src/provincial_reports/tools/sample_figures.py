@@ -83,7 +83,7 @@ PER_MILLION = {
     "trainees": 130,
     "recuperation_participants": 1000,
 }
-# The 2025 campaign as the press reported it (shared/spec/submission-template.md), by unit code.
+# The 2025 campaign as the press reported it, by unit code.
 PRESS = {
     "360000": {"funds_total": 4820, "funds_holiday": 2434, "funds_regular": 2386, "visiting_teams": 11},
     "320600": {"recuperation_participants": 7600},

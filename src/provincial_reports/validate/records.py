@@ -26,13 +26,16 @@ from provincial_reports.read.batches import BatchSource, open_batches
 from provincial_reports.validate.batch_results import batch_suite_result, empty_frame, gx_frame, merge_batch_result
 from provincial_reports.validate.record_pass import passed_batches, worker_duckdb
 from provincial_reports.validate.suites import records_parameters
-from provincial_reports.validate.tables import columns_as_template
+from provincial_reports.validate.tables import COLUMNS_AS_TEMPLATE, columns_as_template
 from provincial_reports.validate.verdict import (
     MAX_LISTED,
+    READABLE,
+    Rule,
     Verdict,
     check_result,
     listed_with_total,
     reject_unread,
+    rule_config,
     verdict,
 )
 from provincial_reports.write import records_parquet
@@ -40,6 +43,14 @@ from provincial_reports.write import records_parquet
 # Repeated payments: the groups found in one pass that keeps only a count and the first row per
 # group (so that it fits in a worker's small DuckDB memory), then, only if there are any, a
 # second pass for the rows of the first few.
+READABLE_TO_THE_END = Rule("readable_to_the_end", "the whole file must be readable", "整个文件应能完整读取")
+CELL_COUNT = Rule("cell_count", "every row must have as many cells as the header", "每行单元格数应与表头一致")
+ROWS_PRESENT = Rule("rows_present", "the file must contain at least one data row", "文件中至少应有一行数据")
+NO_DUPLICATE_PAYMENT = Rule(
+    "no_duplicate_payment",
+    "the same beneficiary may not be paid the same amount on the same day twice",
+    "同一对象同一天同一金额不得重复发放",
+)
 REPEATED_PAYMENTS_SQL = """
 SELECT beneficiary_pseudonym, paid_on, amount_yuan, min(source_row) AS first_row, count(*) OVER () AS groups
 FROM read_parquet($path)
@@ -114,32 +125,34 @@ def _validated(source: BatchSource, arrival: Arrival, key: bytes, output: Path) 
     results = [
         *merged["results"],
         columns_as_template(source),
-        check_result(
-            "readable_to_the_end",
-            "the whole file must be readable",
-            "整个文件应能完整读取",
-            [f"reading stopped: {source.read_error}"] if source.read_error else [],
-        ),
-        check_result(
-            "cell_count",
-            "every row must have as many cells as the header",
-            "每行单元格数应与表头一致",
-            source.bad_rows[:MAX_LISTED],
-        ),
-        check_result(
-            "rows_present",
-            "the file must contain at least one data row",
-            "文件中至少应有一行数据",
-            [] if rows else ["no data rows (没有数据行)"],
-        ),
+        check_result(READABLE_TO_THE_END, [f"reading stopped: {source.read_error}"] if source.read_error else []),
+        check_result(CELL_COUNT, source.bad_rows[:MAX_LISTED]),
+        check_result(ROWS_PRESENT, [] if rows else ["no data rows (没有数据行)"]),
         *[_row_rule_result(rule, tallies[rule.flag], rt.records) for rule in rt.records.row_rules],
         _duplicates(con, output),
     ]
     return verdict(arrival, rt, results, merged["meta"]), rows
 
 
+def records_rules(rt: ReportType) -> list[dict]:
+    """Every rule of ours a records file of this type is checked against, beside its suite's, as
+    expectation configurations: what its suite page lists."""
+    return [
+        rule_config(READABLE),
+        rule_config(COLUMNS_AS_TEMPLATE),
+        *map(rule_config, (READABLE_TO_THE_END, CELL_COUNT, ROWS_PRESENT)),
+        *[rule_config(row_rule(rule, rt.records), rule.column) for rule in rt.records.row_rules],
+        rule_config(NO_DUPLICATE_PAYMENT),
+    ]
+
+
+def row_rule(rule: RowRule, rules: RecordsRules) -> Rule:
+    """A rule of rules.yaml with the declared ages in its words."""
+    return Rule(rule.check, rules.wording(rule.en), rules.wording(rule.zh))
+
+
 def _row_rule_result(rule: RowRule, tally: Tally, rules: RecordsRules) -> dict:
-    result = check_result(rule.check, rules.wording(rule.en), rules.wording(rule.zh), tally.findings(), rule.column)
+    result = check_result(row_rule(rule, rules), tally.findings(), rule.column)
     result["result"]["unexpected_count"] = tally.count
     return result
 
@@ -156,12 +169,7 @@ def _duplicates(con: duckdb.DuckDBPyConnection, output: Path) -> dict:
             con.unregister("repeated")
         examples = [f"rows {', '.join(map(str, rows))}" for (rows,) in listed]
         findings = listed_with_total(examples, groups, "repeated payments", "组")
-    result = check_result(
-        "no_duplicate_payment",
-        "the same beneficiary may not be paid the same amount on the same day twice",
-        "同一对象同一天同一金额不得重复发放",
-        findings,
-    )
+    result = check_result(NO_DUPLICATE_PAYMENT, findings)
     result["result"]["unexpected_count"] = groups
     return result
 

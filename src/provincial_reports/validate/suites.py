@@ -10,6 +10,7 @@ from functools import cache
 
 import pandas as pd
 
+from provincial_reports.declaration_checks import SUITE_PARAMETERS
 from provincial_reports.declarations import ReportType, provinces
 from provincial_reports.land import Arrival
 from provincial_reports.read import SOURCE_ROW
@@ -57,6 +58,21 @@ def records_parameters(arrival: Arrival, report_type: ReportType) -> dict:
         "categories": [c.code for c in report_type.records.categories],
         "amount_cap_yuan": report_type.records.amount_cap_yuan,
     }
+
+
+def parameter_words(report_type: ReportType) -> dict[str, str]:
+    """What each parameter its suite may use stands for, in words: its value depends on the upload,
+    so a suite page, which is no upload's, shows these."""
+    words = {
+        "period": "the upload folder's period (上传目录中的报告期)",
+        "province_row_codes": "the province's own code XX0000 (本省代码)",
+        "org_unit_code_pattern": "^XX\\d{2}00$, XX the province's two digits (本省代码前两位)",
+        "records_unit_pattern": "^XX\\d{4}$, XX the province's two digits (本省代码前两位)",
+    }
+    if report_type.records:
+        categories = ", ".join(c.code for c in report_type.records.categories)
+        words |= {"categories": categories, "amount_cap_yuan": f"{report_type.records.amount_cap_yuan:g}"}
+    return {name: words[name] for name in SUITE_PARAMETERS[report_type.kind]}
 
 
 def run_suite(

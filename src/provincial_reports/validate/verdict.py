@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from provincial_reports.declarations import ReportType
 from provincial_reports.land import Arrival
@@ -23,16 +24,29 @@ class Verdict:
     failures: list[str]
 
 
-def check_result(check: str, rule_en: str, rule_zh: str, findings: list[str], column: str | None = None) -> dict:
-    """A rule of ours in the shape of a GX expectation result, so one document holds all."""
+class Rule(NamedTuple):
+    """A rule of ours, beside the suite's expectations: its name in results and its words."""
+
+    check: str
+    en: str
+    zh: str
+
+
+READABLE = Rule("readable", "the file must be readable as the template", "文件应能按模板读取")
+
+
+def rule_config(rule: Rule, column: str | None = None) -> dict:
+    """A rule of ours in the shape of a GX expectation configuration: in the result documents and
+    on the suite pages beside the suite's own."""
     kwargs = {"column": column} if column else {}
+    return {"type": f"contract:{rule.check}", "kwargs": kwargs, "meta": {"rule_en": rule.en, "rule_zh": rule.zh}}
+
+
+def check_result(rule: Rule, findings: list[str], column: str | None = None) -> dict:
+    """A rule of ours in the shape of a GX expectation result, so one document holds all."""
     return {
         "success": not findings,
-        "expectation_config": {
-            "type": f"contract:{check}",
-            "kwargs": kwargs,
-            "meta": {"rule_en": rule_en, "rule_zh": rule_zh},
-        },
+        "expectation_config": rule_config(rule, column),
         "result": {"unexpected_count": len(findings), "partial_unexpected_list": findings[:MAX_LISTED]},
         "exception_info": {"raised_exception": False},
     }
@@ -48,7 +62,7 @@ def listed_with_total(examples: list[str], total: int, what_en: str, what_zh: st
 
 def reject_unread(arrival: Arrival, check: str, message: str) -> Verdict:
     """A file that never became a table still gets a result document, with the one rule it failed."""
-    result = check_result(check, "the file must be readable as the template", "文件应能按模板读取", [message])
+    result = check_result(READABLE._replace(check=check), [message])
     return verdict(arrival, None, [result], {})
 
 

@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 from provincial_reports.declarations import report_types
 
 WINTER_WARMTH = report_types()["winter_warmth"]
-FUNDS = WINTER_WARMTH.parts_sum_to_total[0]  # funds_total = funds_holiday + funds_regular
+FUNDS = WINTER_WARMTH.row_rules.parts_sum_to_total[0]  # funds_total = funds_holiday + funds_regular
 FUND_COLUMNS = (FUNDS.total, *FUNDS.parts)
 CENT = Decimal("0.01")
 
