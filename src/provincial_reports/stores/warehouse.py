@@ -35,6 +35,22 @@ FORMER_SCHEMAS = {"intermediate": "staging"}
 # Any constant: the key of the PostgreSQL advisory lock that write transactions take.
 WRITER_LOCK_KEY = 5_240_119
 COPY_BATCH_ROWS = 50_000  # rows of CSV held at once for PostgreSQL's COPY: a few MB
+# Whoever logs in (reports_loader, or an administrator such as postgres), the pipeline acts as
+# reports_loader once sql/roles has made it for this database (roles are the server's, so the
+# role may exist before its grants here do): every table and view then has the one owner that
+# sql/roles' default privileges are declared for, so BI and auditors keep their grants on the
+# views each load re-creates, and the next load, as anyone, may drop them again. A login that may
+# not (a BI user reading the marts through `cli show`) stays itself.
+ACT_AS_LOADER = """
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'reports_loader')
+        AND has_database_privilege('reports_loader', current_database(), 'CREATE')
+        AND pg_has_role(current_user, 'reports_loader', 'MEMBER') THEN
+        SET ROLE reports_loader;
+    END IF;
+END
+$$"""
 
 
 class Warehouse(Protocol):
@@ -131,6 +147,7 @@ class PostgresWarehouse:
         import psycopg
 
         self.connection = psycopg.connect(url, autocommit=True)
+        self.connection.execute(ACT_AS_LOADER)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
