@@ -5,14 +5,20 @@ moments in UTC."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import openpyxl
+import pytest
+
 from provincial_reports import pipeline
 from provincial_reports.stores.model_docs import read_model_doc
-from provincial_reports.stores.warehouse import SQL, connect, create_tables, create_views
+from provincial_reports.stores.warehouse import SQL, create_tables, create_views, opened
 from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
+from provincial_reports.tools.export import export_marts
 
 MARTS = sorted(p.stem for p in (SQL / "marts").glob("*.sql"))
 DUCKDB_COMMENTS = """
@@ -31,11 +37,8 @@ WHERE n.nspname = 'mart' AND c.relkind = 'v'
 
 
 def query(url: str, sql: str) -> list[dict]:
-    warehouse = connect(url)
-    try:
+    with opened(url) as warehouse:
         return warehouse.query(sql)
-    finally:
-        warehouse.close()
 
 
 def loaded(workspace, *periods: str) -> str:
@@ -49,14 +52,10 @@ def loaded(workspace, *periods: str) -> str:
 
 
 def test_every_mart_view_and_column_carries_its_doc_as_a_comment(warehouse_url):
-    warehouse = connect(warehouse_url)
-    try:
-        with warehouse.transaction():
-            create_tables(warehouse)
-            create_views(warehouse)
+    with opened(warehouse_url) as warehouse, warehouse.transaction():
+        create_tables(warehouse)
+        create_views(warehouse)
         comments = warehouse.query(DUCKDB_COMMENTS if warehouse_url.startswith("duckdb") else POSTGRES_COMMENTS)
-    finally:
-        warehouse.close()
     assert sorted({c["view"] for c in comments}) == MARTS
     for mart in MARTS:
         doc = read_model_doc(SQL / "marts" / f"{mart}.md")
@@ -147,3 +146,24 @@ def test_every_mart_timestamp_is_a_moment_in_utc(workspace):
     assert {k["data_type"].lower() for k in kinds} == {"timestamp with time zone"}, kinds
     [file] = query(url, "SELECT received_at, processed_at, due_at FROM mart.submissions WHERE province_code = '360000'")
     assert all(moment.utcoffset().total_seconds() == 0 for moment in file.values())
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_exports_write_the_missing_provinces_as_readable_text(workspace, tmp_path, fmt):
+    loaded(workspace, "2025-01")
+    [path] = export_marts_of(workspace, tmp_path, fmt)
+    header, *rows = read_back(path, fmt)
+    funds = dict(zip(header, next(r for r in rows if r[header.index("metric")] == "funds_total"), strict=True))
+    assert str(funds["provinces_missing"]).startswith("110000, 120000, 130000, ")
+    assert "360000" not in str(funds["provinces_missing"])
+
+
+def export_marts_of(workspace, tmp_path, fmt: str) -> list:
+    with opened(workspace.warehouse_url) as warehouse:
+        return export_marts(warehouse, tmp_path / "out", fmt, ["national_totals"])
+
+
+def read_back(path, fmt: str) -> list[list]:
+    if fmt == "csv":
+        return list(csv.reader(io.StringIO(path.read_bytes().decode("utf-8-sig"))))
+    return [list(row) for row in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
