@@ -1,11 +1,13 @@
 -- Who may do what in the PostgreSQL warehouse. Run by an administrator
--- (python -m provincial_reports.cli roles), before or after loads, as often as wanted: idempotent. Passwords are set outside this file
--- (ALTER ROLE … PASSWORD by the operator, or the deployment's secrets): none are kept in the repo.
+-- (python -m provincial_reports.cli roles), before or after loads, as often as wanted: idempotent.
+-- Passwords are set outside this file (ALTER ROLE … PASSWORD by the operator, or the deployment's
+-- secrets): none are kept in the repo.
 --
 --   reports_loader   the pipeline: creates and writes every schema
 --   reports_bi       BI tools: SELECT on mart only (staging and intermediate are the loader's: the
 --                    mart views read them with their owner's rights)
 --   reports_auditor  auditors: mart, plus the ledger (every file's answer and validation result location)
+
 -- As the administrator who logged in, not as the loader our connections otherwise act as
 -- (stores/warehouse.py, ACT_AS_LOADER).
 RESET ROLE;
