@@ -87,9 +87,13 @@ def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, works
             "report_type": "winter_warmth",
             "period": "2025-01",
             "metric": "funds_total",
+            "metric_label_zh": "送温暖资金总额（万元）",
+            "unit": "10k yuan",
+            "value_type": "decimal",
             "value": Decimal(4820 * 31),
+            "value_integer": None,
             "provinces_reported": 31,
-            "provinces_missing": "",
+            "provinces_missing": [],
             "metric_position": 3,
         }
     ]

@@ -235,7 +235,7 @@ def test_on_time_and_late_against_the_declared_due_day(workspace):
 
     cells = completeness(workspace)
     assert len(cells) == 31
-    assert cells["360000"]["due_at"] == datetime(2025, 2, 5, 16, 0)  # the 5th, 24:00 Beijing time, in UTC
+    assert cells["360000"]["due_at"] == datetime(2025, 2, 5, 16, 0, tzinfo=UTC)  # the 5th, 24:00 Beijing time
     assert (cells["360000"]["status"], cells["360000"]["on_time"]) == ("accepted", True)
     assert (cells["320000"]["status"], cells["320000"]["on_time"]) == ("accepted", False)
     assert (cells["330000"]["status"], cells["330000"]["on_time"], cells["330000"]["files"]) == (

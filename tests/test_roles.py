@@ -28,10 +28,15 @@ def loaded(postgres_database, tmp_path, monkeypatch) -> str:
 
 
 def load_as_loader(postgres_database, tmp_path, monkeypatch) -> str:
+    return load_as(postgres_database, "reports_loader", "2025-01", tmp_path, monkeypatch)
+
+
+def load_as(postgres_database, role: str, period: str, tmp_path, monkeypatch) -> str:
+    """One province's file for `period`, loaded by `role` (postgres is the administrator)."""
     monkeypatch.setenv("REPORTS_LANDING", str(tmp_path / "landing"))
     monkeypatch.setenv("REPORTS_LAKE", str(tmp_path / "lake"))
-    monkeypatch.setenv("REPORTS_WAREHOUSE", as_role(postgres_database, "reports_loader"))
-    upload(tmp_path / "landing", "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, valid_rows()))
+    monkeypatch.setenv("REPORTS_WAREHOUSE", as_role(postgres_database, role))
+    upload(tmp_path / "landing", f"360000/{period}/a.csv", csv_bytes(WINTER_WARMTH, valid_rows(period=period)))
     pipeline.load([pipeline.process(a) for a in pipeline.discover()])
     return postgres_database
 
@@ -45,6 +50,31 @@ def run_as(database_url: str, role: str, sql: str) -> list:
 def test_readers_see_the_marts(loaded, role):
     assert run_as(loaded, role, "SELECT count(*) FROM mart.national_totals")[0][0] == 16
     assert run_as(loaded, role, "SELECT status FROM mart.submissions") == [("accepted",)]
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [["roles", "postgres", "reports_loader", "postgres"], ["postgres", "roles", "postgres", "reports_loader"]],
+    ids=["roles-first", "roles-after-a-load"],
+)
+def test_readers_keep_the_marts_whoever_loads_and_whenever_roles_are_made(
+    postgres_database, tmp_path, monkeypatch, steps
+):
+    """Each load re-creates the mart views; one made by an administrator used to leave BI denied
+    (`permission denied for view national_totals`), and the loader then unable to drop them."""
+    periods = iter(["2025-01", "2025-02", "2025-03"])
+    loads = 0
+    for done, step in enumerate(steps, start=1):
+        if step == "roles":
+            monkeypatch.setenv("REPORTS_WAREHOUSE", postgres_database)
+            create_roles()
+        else:
+            load_as(postgres_database, step, next(periods), tmp_path, monkeypatch)
+            loads += 1
+        if "roles" in steps[:done] and loads:
+            for role in ("reports_bi", "reports_auditor"):
+                totals = run_as(postgres_database, role, "SELECT count(*) FROM mart.national_totals")
+                assert totals == [(16 * loads,)], f"{role} after {steps[:done]}"
 
 
 @pytest.mark.parametrize(

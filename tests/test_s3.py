@@ -205,7 +205,7 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
         s3_pipeline, "SELECT * FROM mart.national_totals WHERE period = '2025-01' AND metric = 'funds_total'"
     )
     assert row["provinces_reported"] == len(provinces)
-    assert not set(provinces) & set(row["provinces_missing"].split(","))
+    assert not set(provinces) & set(row["provinces_missing"])
 
     in_lake = lake_keys(s3)
     for code in provinces:

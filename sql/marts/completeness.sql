@@ -36,11 +36,11 @@ SELECT
         ELSE 'missing'
     END AS status,
     i.on_time,
-    pe.due_at,
+    pe.due_at AT TIME ZONE 'UTC' AS due_at,
     coalesce(f.files, 0) AS files,
     i.submission_id,
-    i.received_at,
-    f.last_received_at
+    i.received_at AT TIME ZONE 'UTC' AS received_at,
+    f.last_received_at AT TIME ZONE 'UTC' AS last_received_at
 FROM periods AS pe
 CROSS JOIN staging.stg_provinces AS p
 LEFT JOIN files AS f

@@ -1,6 +1,7 @@
 -- For each report type, period (any that a file arrived for) and metric: the sum over the
 -- provinces' own rows in force, how many of the provinces that covers, and which are missing.
 -- A province that did not report, or left the cell blank, is missing: never counted as zero.
+-- An integer metric's sum is an integer too (value_integer); the metric's label and unit beside it.
 WITH periods AS (
     SELECT DISTINCT report_type, period
     FROM staging.stg_submissions
@@ -8,7 +9,8 @@ WITH periods AS (
 ),
 
 grid AS (
-    SELECT pe.report_type, pe.period, m.metric, m.position, p.province_code
+    SELECT
+        pe.report_type, pe.period, m.metric, m.label_zh, m.unit, m.value_type, m.position, p.province_code
     FROM periods AS pe
     JOIN staging.stg_metrics AS m ON m.report_type = pe.report_type
     CROSS JOIN staging.stg_provinces AS p
@@ -29,11 +31,16 @@ SELECT
     report_type,
     period,
     metric,
+    label_zh AS metric_label_zh,
+    unit,
+    value_type,
     sum(value) AS value,
+    CASE WHEN value_type = 'integer' THEN CAST(sum(value) AS BIGINT) END AS value_integer,
     count(value) AS provinces_reported,
     coalesce(
-        string_agg(CASE WHEN value IS NULL THEN province_code END, ',' ORDER BY province_code), ''
+        CAST(array_agg(province_code ORDER BY province_code) FILTER (WHERE value IS NULL) AS TEXT []),
+        CAST(ARRAY[] AS TEXT [])
     ) AS provinces_missing,
     min(position) AS metric_position
 FROM filled
-GROUP BY report_type, period, metric
+GROUP BY report_type, period, metric, label_zh, unit, value_type

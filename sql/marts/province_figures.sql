@@ -3,10 +3,13 @@ SELECT
     period,
     province_code,
     province_name_zh,
+    province_name_en,
     metric,
     metric_label_zh,
     unit,
+    value_type,
     value,
+    value_integer,
     submission_id,
     source,
     source_row

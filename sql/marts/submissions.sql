@@ -7,8 +7,8 @@ SELECT
     s.source,
     s.status,
     s.reason,
-    s.received_at,
-    s.processed_at,
+    s.received_at AT TIME ZONE 'UTC' AS received_at,
+    s.processed_at AT TIME ZONE 'UTC' AS processed_at,
     s.rows_read,
     s.sha256,
     s.size_bytes,
@@ -17,7 +17,7 @@ SELECT
     s.result_location,
     s.raw_location,
     s.parquet_location,
-    t.due_at,
+    t.due_at AT TIME ZONE 'UTC' AS due_at,
     t.on_time
 FROM staging.stg_submissions AS s
 LEFT JOIN staging.stg_provinces AS p

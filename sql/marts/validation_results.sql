@@ -6,7 +6,7 @@ SELECT
     s.period,
     s.source,
     s.status,
-    s.received_at,
+    s.received_at AT TIME ZONE 'UTC' AS received_at,
     v.position,
     v.expectation,
     v.column_name,

@@ -109,7 +109,7 @@ def _totals_section(data: SiteData, name: str, period: str, metrics: list[dict])
 def _total_row(data: SiteData, total: dict, metric: dict, without_file: set[str]) -> str:
     """Provinces without a file are named once under the table; here only those that left the cell blank."""
     key = escape(total["metric"])
-    blank = ",".join(c for c in total["provinces_missing"].split(",") if c and c not in without_file)
+    blank = ",".join(c for c in total["provinces_missing"] if c not in without_file)
     flagged = [
         f
         for f in data.of("flags", total["report_type"], total["period"])

@@ -19,7 +19,7 @@ from provincial_reports.stores.warehouse import Warehouse
 def refresh_site(warehouse: Warehouse, lake: Store, site: Path, as_of: datetime | None = None) -> str:
     """Redraw the report pages from the marts and add the Data Docs pages of new files. Reads the
     lake only for validation results not yet rendered; never reprocesses a file."""
-    moment = (as_of or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None)
+    moment = (as_of or datetime.now(UTC)).astimezone(UTC)
     data = read_site_data(warehouse, moment)
     pages = 1
     write_page(site / "index.html", index_page(data))

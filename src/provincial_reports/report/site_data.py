@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from provincial_reports.stores.warehouse import Warehouse
 
-BEIJING = timedelta(hours=8)
+BEIJING = timezone(timedelta(hours=8))
 # Every file with its deadline (due_at, on_time: the warehouse's, never worked out here), from the
 # marts only, so that a BI or auditor login can build the site.
 FILES = "SELECT * FROM mart.submissions ORDER BY province_code, received_at, source"
@@ -17,7 +17,7 @@ FILES = "SELECT * FROM mart.submissions ORDER BY province_code, received_at, sou
 
 @dataclass(frozen=True)
 class SiteData:
-    as_of: datetime  # UTC, naive like the warehouse's timestamps
+    as_of: datetime  # a moment (timezone-aware), like the marts' timestamps
     report_types: list[dict]
     metrics: dict[str, list[dict]]  # by report type, in template order
     provinces: list[dict]
@@ -75,10 +75,10 @@ def _group_by_period(data: SiteData) -> None:
 
 
 def beijing_time(moment: datetime | None) -> str:
-    """Warehouse timestamps are UTC; people in the provinces and ministries read Beijing time."""
-    return "—" if moment is None else f"{moment + BEIJING:%Y-%m-%d %H:%M}"
+    """The marts' timestamps are moments (UTC); people in the provinces and ministries read Beijing time."""
+    return "—" if moment is None else f"{moment.astimezone(BEIJING):%Y-%m-%d %H:%M}"
 
 
 def due_date(due_at: datetime | None) -> str:
-    """The due day as people say it: due_at is the first moment after it, in UTC."""
-    return "—" if due_at is None else f"{due_at + BEIJING - timedelta(seconds=1):%Y-%m-%d}"
+    """The due day as people say it: due_at is the first moment after it."""
+    return "—" if due_at is None else f"{due_at.astimezone(BEIJING) - timedelta(seconds=1):%Y-%m-%d}"

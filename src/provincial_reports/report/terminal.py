@@ -40,7 +40,7 @@ def totals_table(rows: list[dict]) -> str:
     for r in rows:
         label = report_types()[r["report_type"]].column(r["metric"]).label_zh
         value = figure_text(r["value"], decimals=4)
-        missing = r["provinces_missing"] or "-"
+        missing = ",".join(r["provinces_missing"]) or "-"
         lines.append(
             f"{r['report_type'] + ' ' + r['period']:<22} {r['metric']:<26} {value:>14}  "
             f"{r['provinces_reported']:>2}/{len(provinces())}    {missing}   {label}"

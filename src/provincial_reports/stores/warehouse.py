@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from provincial_reports.config import PROJECT_ROOT, redacted
+from provincial_reports.stores.model_docs import comment_statements, read_model_doc
 
 if TYPE_CHECKING:  # Arrow is imported when rows are inserted, not to list the ledger
     import pyarrow as pa
@@ -32,9 +33,27 @@ VIEW_LAYERS = (("staging", "staging"), ("intermediate", "intermediate"), ("marts
 # Intermediate views were created in `staging` before they had a schema of their own; a warehouse
 # made then still has them there, and PostgreSQL refuses to drop a staging view they read.
 FORMER_SCHEMAS = {"intermediate": "staging"}
+# The views BI tools read carry their docs as comments (stores/model_docs.py).
+COMMENTED_SCHEMA = "mart"
 # Any constant: the key of the PostgreSQL advisory lock that write transactions take.
 WRITER_LOCK_KEY = 5_240_119
 COPY_BATCH_ROWS = 50_000  # rows of CSV held at once for PostgreSQL's COPY: a few MB
+# Whoever logs in (reports_loader, or an administrator such as postgres), the pipeline acts as
+# reports_loader once sql/roles has made it for this database (roles are the server's, so the
+# role may exist before its grants here do): every table and view then has the one owner that
+# sql/roles' default privileges are declared for, so BI and auditors keep their grants on the
+# views each load re-creates, and the next load, as anyone, may drop them again. A login that may
+# not (a BI user reading the marts through `cli show`) stays itself.
+ACT_AS_LOADER = """
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'reports_loader')
+        AND has_database_privilege('reports_loader', current_database(), 'CREATE')
+        AND pg_has_role(current_user, 'reports_loader', 'MEMBER') THEN
+        SET ROLE reports_loader;
+    END IF;
+END
+$$"""
 
 
 class Warehouse(Protocol):
@@ -76,6 +95,8 @@ class _ProcessFileLock:
 # DuckDB draws a progress bar on stderr for any query over two seconds: in a task's log, a line
 # of block characters rewritten by carriage returns.
 NO_PROGRESS_BAR = "SET enable_progress_bar = false"
+# The marts' timestamps are timestamptz; every connection of ours reads them in UTC, on both engines.
+IN_UTC = "SET TimeZone = 'UTC'"
 
 
 class DuckDBWarehouse:
@@ -88,6 +109,7 @@ class DuckDBWarehouse:
         try:
             self.connection = duckdb.connect(path)
             self.connection.execute(NO_PROGRESS_BAR)
+            self.connection.execute(IN_UTC)
         except BaseException:
             self.lock.release()
             raise
@@ -131,6 +153,8 @@ class PostgresWarehouse:
         import psycopg
 
         self.connection = psycopg.connect(url, autocommit=True)
+        self.connection.execute(ACT_AS_LOADER)
+        self.connection.execute(IN_UTC)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -209,7 +233,8 @@ def create_tables(warehouse: Warehouse) -> None:
 
 def create_views(warehouse: Warehouse) -> None:
     """Each file in a layer folder is the SELECT of a view named after the file. Views are dropped
-    (last layer first) and created again, since PostgreSQL cannot replace a view whose columns changed."""
+    (last layer first) and created again, since PostgreSQL cannot replace a view whose columns changed;
+    each mart gets its doc's comments again with it."""
     views = [(folder, schema, path) for folder, schema in VIEW_LAYERS for path in sorted((SQL / folder).glob("*.sql"))]
     for folder, schema, path in reversed(views):
         warehouse.execute(f"DROP VIEW IF EXISTS {schema}.{path.stem}")
@@ -217,3 +242,6 @@ def create_views(warehouse: Warehouse) -> None:
             warehouse.execute(f"DROP VIEW IF EXISTS {FORMER_SCHEMAS[folder]}.{path.stem}")
     for _, schema, path in views:
         warehouse.execute(f"CREATE VIEW {schema}.{path.stem} AS\n{path.read_text(encoding='utf-8')}")
+        if schema == COMMENTED_SCHEMA:
+            for statement in comment_statements(f"{schema}.{path.stem}", read_model_doc(path.with_suffix(".md"))):
+                warehouse.execute(statement)

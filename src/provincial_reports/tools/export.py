@@ -4,7 +4,8 @@ Excel needs to show Chinese) or XLSX.
 Every text cell that a spreadsheet would take for a formula (it starts with =, +, -, @, a tab
 or a carriage return) is neutralised with a leading apostrophe: unit names, file names and
 rejection reasons come from the provinces' files, and a name such as =HYPERLINK(...) must stay
-text on an auditor's screen (CSV/formula injection). Numbers stay numbers.
+text on an auditor's screen (CSV/formula injection). Numbers stay numbers; a list (the codes in
+`national_totals.provinces_missing`) becomes one text cell, its items joined by ", ".
 """
 
 from __future__ import annotations
@@ -39,12 +40,17 @@ def neutralised(value: object) -> object:
     return value
 
 
+def as_cell(value: object) -> object:
+    """A spreadsheet cell holds one scalar: a list is written as its items in one text."""
+    return ", ".join(str(item) for item in value) if isinstance(value, list) else value
+
+
 def mart_rows(warehouse: Warehouse, mart: str) -> tuple[list[str], list[list[object]]]:
     """Column names and rows of one mart, neutralised."""
     order = MARTS[mart]  # KeyError for anything but our own marts
     rows = warehouse.query(f"SELECT * FROM mart.{mart} ORDER BY {order}")
     columns = list(rows[0]) if rows else _columns(warehouse, mart)
-    return columns, [[neutralised(row[c]) for c in columns] for row in rows]
+    return columns, [[neutralised(as_cell(row[c])) for c in columns] for row in rows]
 
 
 def _columns(warehouse: Warehouse, mart: str) -> list[str]:
