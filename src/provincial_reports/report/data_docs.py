@@ -107,9 +107,24 @@ def _as_gx_document(document: dict) -> dict:
                 },
                 "meta": config["meta"],
             }
+            result = {**result, "result": counted(result["result"], table_rows(document))}
         info = {"raised_exception": False, "exception_message": None, "exception_traceback": None}
         results.append({**result, "expectation_config": config, "exception_info": {**info, **result["exception_info"]}})
     return {**document, "results": results, "suite_name": document["suite_name"] or "unread file (无法读取的文件)"}
+
+
+def table_rows(document: dict) -> int:
+    """How many rows the file was read as (GX's expectations counted them); 0 for a file never read."""
+    return max((r["result"].get("element_count") or 0 for r in document["results"]), default=0)
+
+
+def counted(found: dict, rows: int) -> dict:
+    """A rule's findings as GX renders them: GX follows a count with "p% of N rows" and logs an
+    error-level traceback without p and N. A file never read as a table has no N: its findings are
+    left to the banner above, which lists every failure."""
+    if not rows:
+        return {}
+    return {**found, "element_count": rows, "unexpected_percent": 100.0 * found["unexpected_count"] / rows}
 
 
 def self_contained(html: str, banner: str) -> str:
