@@ -50,11 +50,11 @@ demo: export REPORTS_PSEUDONYM_KEY ?= demo-only-pseudonym-key-not-a-secret
 demo: $(VENV)/installed
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
-	@$(MAKE) --no-print-directory check $(AIRFLOW_HOME)/airflow.db run-dag
+	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
 
 ## run: one DAG run over whatever REPORTS_* point at (defaults under ./data); the settings checked first
 run: $(VENV)/installed
-	@$(MAKE) --no-print-directory check $(AIRFLOW_HOME)/airflow.db run-dag
+	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
 
 ## check: the settings a run needs (landing, lake, warehouse, expectations), one line per problem
 check: $(VENV)/installed

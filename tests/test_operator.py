@@ -202,3 +202,18 @@ def test_a_failed_run_shows_its_first_error_with_the_task_and_the_exception():
         "  task discover: Task failed with exception",
         "  FileExistsError: [Errno 17] File exists: '/tmp/a-file'",
     ]
+
+
+def test_a_run_airflow_cannot_start_shows_why_and_keeps_its_log(tmp_path):
+    from airflow_harness import airflow_env
+
+    runs, landing = tmp_path / "runs", tmp_path / "landing"
+    landing.mkdir()
+    env = airflow_env(tmp_path / "never-migrated", REPORTS_LANDING=str(landing))
+    command = [sys.executable, "-m", "provincial_reports.cli", "run-dag", "consolidate_provincial_reports", str(runs)]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    first = done.stdout.split("first error", 1)[1].splitlines()[1]
+    assert first.strip().startswith("Database migration required"), done.stdout
+    logs = list(runs.glob("2*.log"))
+    assert len(logs) == 1 and (runs / "last.log").resolve() == logs[0] and "migration required" in logs[0].read_text()

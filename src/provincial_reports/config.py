@@ -13,9 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = PROJECT_ROOT / "data"
 DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
-DEMO_DATA = DEFAULT_DATA / "demo"  # where `make demo` writes (the Makefile's DEMO)
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,7 @@ def settings() -> Settings:
 
 
 def settings_text() -> str:
-    """The table for `--help`: name, default, meaning, one setting a line."""
+    """The table for `--help`: each setting's name and meaning, its default below."""
     width = max(len(s.name) for s in SETTINGS)
     lines = [f"  {s.name:<{width}}  {s.meaning}\n  {'':<{width}}  default: {s.default}" for s in SETTINGS]
     return "settings (environment variables):\n" + "\n".join(lines) + f"\n  {STANDARD_SETTINGS}"

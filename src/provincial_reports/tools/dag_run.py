@@ -39,7 +39,12 @@ def run_dag(dag_id: str, runs: Path) -> int:
     airflow = Path(sys.executable).parent / "airflow"
     with open(log, "wb") as out:
         process = subprocess.Popen([str(airflow), "dags", "test", dag_id], stdout=out, stderr=subprocess.STDOUT)
-    error = watch(process, log, total, started)
+    try:
+        error = watch(process, log, total, started)
+    except KeyboardInterrupt:  # Ctrl-C reached Airflow too (one process group): wait for it to stop
+        process.wait()
+        print(f"Stopped; the log so far is in {log}")
+        return 130
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     if process.returncode == 0 and any("state=success" in line for line in lines):
         return 0
@@ -61,7 +66,7 @@ def watch(process: subprocess.Popen, log: Path, total: int, started: float) -> l
             print(f"  {done}/{total} files answered · {now - started:.0f} s", flush=True)
             shown, shown_at = done, now
         if not error and (error := first_error(lines)):
-            print("\n".join(["  first error (Airflow may retry the task; Ctrl-C stops the run):", *error]), flush=True)
+            print("\n".join([f"  first error (all of it in {log}; Ctrl-C stops the run):", *error]), flush=True)
     return error
 
 
@@ -93,17 +98,17 @@ def new_log(runs: Path) -> Path:
 def first_error(lines: list[str]) -> list[str]:
     """The first error-level record of a `dags test` log, in two lines: which task and what, then
     the exception its traceback ends with. Empty when there is none."""
-    task = "-"
+    task = ""
     for number, line in enumerate(lines):
         if started := TASK_START.search(line):
             name, index = started.groups()
-            task = name if index == "-1" else f"{name}[{index}]"
+            task = f"task {name}: " if index == "-1" else f"task {name}[{index}]: "
         error = ERROR.match(line)
         if error and error.group(2) not in NOT_AN_ERROR:
             rest = lines[number + 1 :]
             following = rest[: next_record(rest)]
             cause = [following[-1].strip()] if following else []
-            return [f"  task {task}: {error.group(2)}", *(f"  {c}" for c in cause)]
+            return [f"  {task}{error.group(2)}", *(f"  {c}" for c in cause)]
     return []
 
 
