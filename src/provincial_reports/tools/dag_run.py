@@ -48,8 +48,8 @@ def run_dag(dag_id: str, runs: Path) -> int:
     lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
     if process.returncode == 0 and any("state=success" in line for line in lines):
         return 0
-    if not error:
-        print(f"  the log ends: {lines[-1] if lines else '(empty)'}")
+    if not error:  # Airflow stopped before the next look at its log
+        print_error(first_error(lines) or [f"  the log ends: {lines[-1] if lines else '(empty)'}"], log)
     print(f"The DAG run did not succeed; every line of it is in {log}")
     return 1
 
@@ -66,8 +66,12 @@ def watch(process: subprocess.Popen, log: Path, total: int, started: float) -> l
             print(f"  {done}/{total} files answered · {now - started:.0f} s", flush=True)
             shown, shown_at = done, now
         if not error and (error := first_error(lines)):
-            print("\n".join([f"  first error (all of it in {log}; Ctrl-C stops the run):", *error]), flush=True)
+            print_error(error, log)
     return error
+
+
+def print_error(error: list[str], log: Path) -> None:
+    print("\n".join([f"  first error (all of it in {log}; Ctrl-C stops the run):", *error]), flush=True)
 
 
 def files_to_answer() -> int:
