@@ -24,6 +24,8 @@ from provincial_reports.tools.dag_run import first_error
 ROOT = Path(__file__).resolve().parents[1]
 SETTING_NAME = re.compile(r"\bREPORTS_[A-Z0-9_]+")
 READ_COMMANDS = (["show"], ["report"], ["export", "exported"])
+# What a copy of the Makefile needs from the project to run `make show`, `report` and `run`.
+SHARED = (".venv", "dags", "deploy", "requirements.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml")
 
 
 def names_in_code() -> set[str]:
@@ -67,8 +69,7 @@ def fake_project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     project.mkdir()
     shutil.copy(ROOT / "Makefile", project)
-    shared = (".venv", "requirements.txt", "requirements-dev.txt", "constraints.txt", "pyproject.toml", "dags")
-    for name in (*shared, "deploy"):
+    for name in SHARED:
         (project / name).symlink_to(ROOT / name)
     return project
 
@@ -114,7 +115,11 @@ def wrong_settings(tmp_path: Path, postgres_server: str) -> dict[str, tuple[dict
     """Each setting a run would fail on, and what its one line must say."""
     landing = tmp_path / "landing"
     landing.mkdir()
-    here = {"REPORTS_LANDING": str(landing), "REPORTS_LAKE": str(tmp_path / "lake")}
+    here = {
+        "REPORTS_LANDING": str(landing),
+        "REPORTS_LAKE": str(tmp_path / "lake"),
+        "REPORTS_WAREHOUSE": f"duckdb:///{tmp_path / 'warehouse.duckdb'}",
+    }
     s3 = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b"}
     return {
         "landing folder missing": ({**here, "REPORTS_LANDING": str(tmp_path / "landnig")}, "landnig: no such folder"),
