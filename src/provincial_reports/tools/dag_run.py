@@ -63,7 +63,8 @@ def watch(process: subprocess.Popen, log: Path, total: int, started: float) -> l
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
         done, now = sum(line.startswith(ANSWER_MARK) for line in lines), time.monotonic()
         if now - shown_at >= (EVERY_S if done != shown else QUIET_S) or done == total != shown:
-            print(f"  {done}/{total} files answered · {now - started:.0f} s", flush=True)
+            after = "; loading them and drawing the site" if done == total else ""
+            print(f"  {done}/{total} files answered · {now - started:.0f} s{after}", flush=True)
             shown, shown_at = done, now
         if not error and (error := first_error(lines)):
             print_error(error, log)
