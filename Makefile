@@ -12,7 +12,7 @@ export GX_ANALYTICS_ENABLED := False
 DEMO := $(CURDIR)/data/demo
 DAG := consolidate_provincial_reports
 
-.PHONY: demo run ui report test lint clean bench
+.PHONY: demo run check show ui report test lint clean bench
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(VENV)/installed: requirements.txt requirements-dev.txt constraints.txt pyproject.toml
@@ -28,29 +28,47 @@ $(AIRFLOW_HOME)/airflow.db: $(VENV)/installed deploy/airflow/pools.json
 	$(VENV)/bin/airflow pools import deploy/airflow/pools.json >> $(AIRFLOW_HOME)/migrate.log 2>&1 \
 		|| (cat $(AIRFLOW_HOME)/migrate.log; exit 1)
 
+# make demo's settings: all of them under data/demo
+define demo_settings
+$(1): export REPORTS_LANDING := $(DEMO)/landing
+$(1): export REPORTS_LAKE := $(DEMO)/lake
+$(1): export REPORTS_WAREHOUSE := duckdb:///$(DEMO)/warehouse.duckdb
+$(1): export REPORTS_SITE := $(DEMO)/site
+endef
+$(eval $(call demo_settings,demo))
+
+# `make show` and `make report` read the demo's warehouse when ./data has none and REPORTS_WAREHOUSE is unset
+ifeq ($(origin REPORTS_WAREHOUSE)$(wildcard $(CURDIR)/data/warehouse.duckdb),undefined)
+ifneq ($(wildcard $(DEMO)/warehouse.duckdb),)
+$(eval $(call demo_settings,show report))
+READS := make demo's warehouse, $(DEMO) (./data has none; REPORTS_WAREHOUSE to read another)
+endif
+endif
+
 ## demo: fresh sample submissions from the provinces, one DAG run, the national totals
-demo: export REPORTS_LANDING := $(DEMO)/landing
-demo: export REPORTS_LAKE := $(DEMO)/lake
-demo: export REPORTS_WAREHOUSE := duckdb:///$(DEMO)/warehouse.duckdb
-demo: export REPORTS_SITE := $(DEMO)/site
 demo: export REPORTS_PSEUDONYM_KEY ?= demo-only-pseudonym-key-not-a-secret
-demo: $(VENV)/installed $(AIRFLOW_HOME)/airflow.db
+demo: $(VENV)/installed
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
-	$(MAKE) --no-print-directory run-dag
+	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
 
-## run: one DAG run over whatever REPORTS_* point at (defaults under ./data)
-run: $(VENV)/installed $(AIRFLOW_HOME)/airflow.db
-	$(MAKE) --no-print-directory run-dag
+## run: one DAG run over whatever REPORTS_* point at (defaults under ./data); the settings checked first
+run: $(VENV)/installed
+	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
 
+## check: the settings a run needs (landing, lake, warehouse, expectations), one line per problem
+check: $(VENV)/installed
+	@$(PY) -m provincial_reports.cli check
+
+# One log per run under $(AIRFLOW_HOME)/runs (last.log links to the newest); progress while it works.
 .PHONY: run-dag
 run-dag:
-	@mkdir -p $(AIRFLOW_HOME)/runs
-	@echo "Running $(DAG) under Airflow (log: $(AIRFLOW_HOME)/runs/last.log) ..."
-	@$(VENV)/bin/airflow dags test $(DAG) > $(AIRFLOW_HOME)/runs/last.log 2>&1 \
-		|| (tail -50 $(AIRFLOW_HOME)/runs/last.log; exit 1)
-	@grep -q "state=success" $(AIRFLOW_HOME)/runs/last.log \
-		|| (tail -50 $(AIRFLOW_HOME)/runs/last.log; echo "The DAG run did not succeed."; exit 1)
+	@$(PY) -m provincial_reports.cli run-dag $(DAG) $(AIRFLOW_HOME)/runs
+	@$(PY) -m provincial_reports.cli show
+
+## show: every file's answer and the national totals, from the warehouse
+show: $(VENV)/installed
+	$(if $(READS),@echo "Reading $(READS)")
 	@$(PY) -m provincial_reports.cli show
 
 ## ui: the Airflow UI on this machine, over the same AIRFLOW_HOME and REPORTS_* as `make run`
@@ -65,6 +83,7 @@ ui: $(VENV)/installed $(AIRFLOW_HOME)/airflow.db
 
 ## report: rebuild the report site (REPORTS_SITE, default ./data/site) from the warehouse, reprocessing nothing
 report: $(VENV)/installed
+	$(if $(READS),@echo "Reading $(READS)")
 	$(PY) -m provincial_reports.cli report
 
 # The browser test drives Debian's headless Chromium; CJK fonts so that Chinese labels render.

@@ -5,6 +5,8 @@ the stage or tool it belongs to; this module only parses arguments and prints.
 `show` is what `make run` and `make demo` print after Airflow ran the DAG: the latest answer of
 every file, the national totals and where the validation results are. It exits non-zero when a
 file in the landing zone still has no answer, which is the one thing a run must never leave.
+Commands that read the warehouse never create one: a warehouse that is not there, or that no run
+has loaded, is one line naming it and REPORTS_WAREHOUSE (exit 2), as is every problem `check` finds.
 """
 
 from __future__ import annotations
@@ -13,12 +15,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from provincial_reports.config import redacted, settings
+from provincial_reports.config import redacted, settings, settings_text
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
 from provincial_reports.report.terminal import submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
-from provincial_reports.stores.warehouse import SQL, opened
+from provincial_reports.stores.warehouse import SQL, WarehouseUnavailable, opened, opened_for_reading
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
 from provincial_reports.tools.export import MARTS as EXPORT_MARTS
 from provincial_reports.tools.export import export_marts
@@ -27,7 +29,7 @@ from provincial_reports.total import national_totals
 
 def show() -> int:
     config = settings()
-    with opened(config.warehouse) as warehouse:
+    with opened_for_reading(config.warehouse) as warehouse:
         print(submissions_table(warehouse))
         print("\nNational totals (mart.national_totals):")
         print(totals_table(national_totals(warehouse)))
@@ -51,11 +53,28 @@ def create_roles() -> int:
 
 def export(folder: Path, fmt: str, marts: list[str]) -> int:
     """The marts as CSV or XLSX files for auditors (see export.py for why cells are neutralised)."""
-    with opened(settings().warehouse) as warehouse:
+    with opened_for_reading(settings().warehouse) as warehouse:
         written = export_marts(warehouse, folder, fmt, marts)
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+def check() -> int:
+    """The settings a run needs, checked before it starts (preflight.py): one line per problem."""
+    from provincial_reports.preflight import problems
+
+    found = problems(settings())
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    return 2 if found else 0
+
+
+def run_dag(dag_id: str, runs: Path) -> int:
+    """One run under `airflow dags test` with its progress, its log kept under `runs` (tools/dag_run.py)."""
+    from provincial_reports.tools.dag_run import run_dag as run_watched
+
+    return run_watched(dag_id, runs)
 
 
 def samples(landing: Path) -> int:
@@ -100,8 +119,26 @@ def new_report_type(name: str, title_zh: str, title_en: str, metrics: list[str],
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m provincial_reports.cli")
+    """Parse, run, and turn an unavailable warehouse into its one line instead of a traceback."""
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except WarehouseUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m provincial_reports.cli",
+        epilog=settings_text(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("check", help="check the settings a run needs (what `make run` does first)")
+    dag_run = commands.add_parser("run-dag", help="run a DAG once under `airflow dags test`, showing progress")
+    dag_run.add_argument("dag_id")
+    dag_run.add_argument("runs", type=Path, help="the folder that keeps one log per run")
     sample = commands.add_parser("samples", help="write the demo submissions into a landing folder")
     sample.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
@@ -126,7 +163,14 @@ def main(argv: list[str] | None = None) -> int:
         "--metric", action="append", required=True, help="name:中文列名:decimal|integer[:unit], once per metric"
     )
     new_type.add_argument("--due-day", type=int, help="files are due by the end of this day of the next month")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        return check()
+    if args.command == "run-dag":
+        return run_dag(args.dag_id, args.runs)
     if args.command == "new-report-type":
         return new_report_type(args.name, args.title_zh, args.title_en, args.metric, args.due_day)
     if args.command == "export":

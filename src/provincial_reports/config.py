@@ -13,8 +13,42 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = PROJECT_ROOT / "data"
 DEFAULT_EXPECTATIONS = PROJECT_ROOT / "expectations"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str  # as shown to people: paths relative to the project folder
+    meaning: str
+
+
+# Every setting the project reads, in one place: `cli --help` prints this table and the README
+# holds it verbatim (tests/test_operator.py checks both against the code).
+SETTINGS = (
+    Setting("REPORTS_LANDING", "./data/landing", "where provinces upload: a folder or s3://bucket/prefix"),
+    Setting("REPORTS_LAKE", "./data/lake", "Parquet, raw copies, results, quarantine: a folder or s3://bucket/prefix"),
+    Setting(
+        "REPORTS_WAREHOUSE",
+        "duckdb:///./data/warehouse.duckdb",
+        "the marts: duckdb:///path/file.duckdb or postgresql://user@host:port/db (password: PGPASSWORD)",
+    ),
+    Setting("REPORTS_SITE", "./data/site", "the report site's folder (local: what a web server publishes)"),
+    Setting("REPORTS_EXPECTATIONS", "./expectations", "the report types' folders and provinces.yaml"),
+    Setting(
+        "REPORTS_PSEUDONYM_KEY",
+        "(none: records files refused)",
+        "key of the identity numbers' pseudonyms, 16+ bytes; else Airflow connection reports_pseudonym_key",
+    ),
+    Setting("REPORTS_FAILPOINT", "(none)", "tests only: kill or stop the process at a named place (failpoints.py)"),
+    Setting("REPORTS_S3_ACCESS_KEY", "reports-pipeline", "the pipeline's MinIO user, for `cli access mc-script`"),
+    Setting("REPORTS_S3_SECRET_KEY", "(none)", "that user's secret, for `cli access mc-script`"),
+)
+# Not ours: read by boto3 and libpq the standard way.
+STANDARD_SETTINGS = (
+    "S3: AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or the Airflow connection aws_default); "
+    "PostgreSQL's password: PGPASSWORD or ~/.pgpass"
+)
 
 
 @dataclass(frozen=True)
@@ -26,14 +60,34 @@ class Settings:
     expectations: str  # the report types' folders and provinces.yaml: what is expected of the provinces
 
 
+def setting(name: str) -> str:
+    """One of the locations (landing, lake, warehouse, site, expectations): the environment's value,
+    or the default with its ./ made the project folder, whatever folder the command runs from."""
+    default = next(s.default for s in SETTINGS if s.name == name)
+    return os.environ.get(name, default.replace("./", f"{PROJECT_ROOT}/", 1))
+
+
 def settings() -> Settings:
     return Settings(
-        landing=os.environ.get("REPORTS_LANDING", str(DEFAULT_DATA / "landing")),
-        lake=os.environ.get("REPORTS_LAKE", str(DEFAULT_DATA / "lake")),
-        warehouse=os.environ.get("REPORTS_WAREHOUSE", f"duckdb:///{DEFAULT_DATA / 'warehouse.duckdb'}"),
-        site=os.environ.get("REPORTS_SITE", str(DEFAULT_DATA / "site")),
-        expectations=os.environ.get("REPORTS_EXPECTATIONS", str(DEFAULT_EXPECTATIONS)),
+        landing=setting("REPORTS_LANDING"),
+        lake=setting("REPORTS_LAKE"),
+        warehouse=setting("REPORTS_WAREHOUSE"),
+        site=setting("REPORTS_SITE"),
+        expectations=setting("REPORTS_EXPECTATIONS"),
     )
+
+
+def settings_text() -> str:
+    """The table for `--help`: each setting's name and meaning, its default below."""
+    width = max(len(s.name) for s in SETTINGS)
+    lines = [f"  {s.name:<{width}}  {s.meaning}\n  {'':<{width}}  default: {s.default}" for s in SETTINGS]
+    return "settings (environment variables):\n" + "\n".join(lines) + f"\n  {STANDARD_SETTINGS}"
+
+
+def settings_markdown() -> str:
+    """The same table as the README holds it."""
+    rows = [f"| `{s.name}` | {s.default} | {s.meaning} |" for s in SETTINGS]
+    return "\n".join(["| setting | default | what |", "|---|---|---|", *rows, "", f"{STANDARD_SETTINGS}."])
 
 
 def redacted(url: str) -> str:

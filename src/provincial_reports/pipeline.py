@@ -12,7 +12,7 @@ from pathlib import Path
 
 from provincial_reports.config import settings
 from provincial_reports.stores.objects import open_store
-from provincial_reports.stores.warehouse import opened
+from provincial_reports.stores.warehouse import opened, opened_for_reading
 
 
 def discover() -> list[dict]:
@@ -31,21 +31,25 @@ def discover() -> list[dict]:
 
 def process(arrival: dict) -> dict:
     """Read, validate and write one file; its answer, whether accepted or rejected, or GONE if it was
-    removed since it was listed. Any other failure is the pipeline's: noted for the run's summary,
-    then raised, so that Airflow fails and retries this file's task alone."""
+    removed since it was listed, also printed as one line for the task's log. Any other failure is
+    the pipeline's: noted for the run's summary, then raised, so that Airflow fails and retries this
+    file's task alone."""
     from provincial_reports import isolation
     from provincial_reports.land import Arrival
     from provincial_reports.process import process_file
+    from provincial_reports.report.terminal import answer_line
 
     config = settings()
     landing, lake = open_store(config.landing), open_store(config.lake)
     try:
-        return process_file(landing, lake, Arrival(**arrival)).to_dict()
+        answer = process_file(landing, lake, Arrival(**arrival)).to_dict()
     except Exception as exc:
-        if isolation.is_gone(landing, arrival["source"]):
-            return isolation.gone(arrival)
-        isolation.note_failure(lake, arrival, exc)
-        raise
+        if not isolation.is_gone(landing, arrival["source"]):
+            isolation.note_failure(lake, arrival, exc)
+            raise
+        answer = isolation.gone(arrival)
+    print(answer_line(answer), flush=True)
+    return answer
 
 
 def load(answers: list[dict]) -> int:
@@ -78,5 +82,5 @@ def report() -> str:
     from provincial_reports.report.site import refresh_site
 
     config = settings()
-    with opened(config.warehouse) as warehouse:
+    with opened_for_reading(config.warehouse) as warehouse:
         return refresh_site(warehouse, open_store(config.lake), Path(config.site))

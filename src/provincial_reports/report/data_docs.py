@@ -154,10 +154,12 @@ def _answer_banner(meta: dict) -> str:
 def as_gx_document(document: dict) -> dict:
     """Our result document in the form GX's renderer accepts, each rule worded (`described`), the
     query GX offers developers dropped, and the file named where GX names a run and a data asset."""
-    results = []
+    results, rows = [], table_rows(document)
     for result in document["results"]:
         info = {"raised_exception": False, "exception_message": None, "exception_traceback": None}
         found = {k: v for k, v in result["result"].items() if k != "unexpected_index_query"}
+        if result["expectation_config"]["type"].startswith("contract:"):
+            found = counted(found, rows)
         config = described(result["expectation_config"], {})
         results.append(
             {
@@ -175,6 +177,20 @@ def as_gx_document(document: dict) -> dict:
     }
     suite_name = document["suite_name"] or "unread file (无法读取的文件)"
     return {**document, "results": results, "suite_name": suite_name, "meta": meta}
+
+
+def table_rows(document: dict) -> int:
+    """How many rows the file was read as (GX's expectations counted them); 0 for a file never read."""
+    return max((r["result"].get("element_count") or 0 for r in document["results"]), default=0)
+
+
+def counted(found: dict, rows: int) -> dict:
+    """A rule's findings as GX renders them: GX follows a count with "p% of N rows" and logs an
+    error-level traceback without p and N. A file never read as a table has no N: its findings are
+    left to the banner above, which lists every failure."""
+    if not rows:
+        return {}
+    return {**found, "element_count": rows, "unexpected_percent": 100.0 * found["unexpected_count"] / rows}
 
 
 def self_contained(html: str, banner: str) -> str:

@@ -7,6 +7,13 @@ from provincial_reports.stores.warehouse import Warehouse
 from provincial_reports.wording import figure_text
 
 STATUSES = ("accepted", "superseded", "rejected")
+ANSWER_MARK = "ANSWER"  # begins the line each process task logs; `make run` counts them for its progress
+
+
+def answer_line(answer: dict) -> str:
+    """One file's answer on one line, with every reason it was refused: what its process task logs."""
+    reasons = "; ".join(answer["failures"])
+    return f"{ANSWER_MARK} {answer['outcome'].upper()} {answer['source']}" + (f": {reasons}" if reasons else "")
 
 
 def run_summary(answers: list[dict]) -> str:

@@ -17,6 +17,7 @@ from provincial_reports.stores.secrets import airflow_connection
 
 if TYPE_CHECKING:  # boto3 is imported only when an S3 store is first used
     from botocore.client import BaseClient as S3Client
+    from botocore.config import Config
 
 log = logging.getLogger(__name__)
 HASH_CHUNK_BYTES = 1024 * 1024
@@ -120,6 +121,19 @@ class S3Store:
         narrowed._client = self._client
         return narrowed
 
+    def unreachable(self) -> str | None:
+        """Why the prefix cannot be listed right now, in one line, or None. Asked once, with short
+        timeouts and no retries, so that a run with a wrong endpoint or bucket is refused in seconds."""
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        client = s3_client(Config(connect_timeout=3, read_timeout=5, retries={"total_max_attempts": 1}))
+        try:
+            client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
+        except (BotoCoreError, ClientError) as exc:
+            return str(exc)
+        return None
+
     def entries(self) -> Iterator[StoredObject]:
         """An object store has no links nor special files: its entries are its listing."""
         return self.list()
@@ -140,7 +154,7 @@ class S3Store:
         return self.location(key)
 
 
-def s3_client() -> S3Client:
+def s3_client(config: Config | None = None) -> S3Client:
     """An S3 client from boto3's standard chain, or from the Airflow connection `aws_default`
     (login = access key, password = secret, extra endpoint_url / region_name) when the chain has
     no credentials and Airflow is there to ask. Nothing secret is ever logged."""
@@ -151,8 +165,8 @@ def s3_client() -> S3Client:
         fallback = _airflow_connection_settings()
         if fallback is not None:
             log.info("No AWS credentials in the environment; using the Airflow connection aws_default")
-            return session.client("s3", **fallback)
-    return session.client("s3")
+            return session.client("s3", config=config, **fallback)
+    return session.client("s3", config=config)
 
 
 def _airflow_connection_settings() -> dict[str, str] | None:

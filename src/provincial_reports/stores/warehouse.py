@@ -28,6 +28,11 @@ if TYPE_CHECKING:  # Arrow is imported when rows are inserted, not to list the l
     import pyarrow as pa
 
 SQL = PROJECT_ROOT / "sql"
+MARTS_LOADED = "SELECT 1 FROM information_schema.tables WHERE table_schema = 'mart' AND table_name = 'submissions'"
+DEMO_HINT = (
+    " (`make demo` writes data/demo/warehouse.duckdb; `make show` and `make report` read it when ./data has"
+    " no warehouse, or set REPORTS_WAREHOUSE, REPORTS_LAKE and REPORTS_SITE)"
+)
 # Views are created layer by layer; each layer reads only the layers before it.
 VIEW_LAYERS = (("staging", "staging"), ("intermediate", "intermediate"), ("marts", "mart"))
 # Intermediate views were created in `staging` before they had a schema of their own; a warehouse
@@ -37,6 +42,7 @@ FORMER_SCHEMAS = {"intermediate": "staging"}
 COMMENTED_SCHEMA = "mart"
 # Any constant: the key of the PostgreSQL advisory lock that write transactions take.
 WRITER_LOCK_KEY = 5_240_119
+CONNECT_TIMEOUT_S = 10  # an unreachable PostgreSQL host is said so within seconds, not after TCP's minutes
 COPY_BATCH_ROWS = 50_000  # rows of CSV held at once for PostgreSQL's COPY: a few MB
 # Whoever logs in (reports_loader, or an administrator such as postgres), the pipeline acts as
 # reports_loader once sql/roles has made it for this database (roles are the server's, so the
@@ -54,6 +60,11 @@ BEGIN
     END IF;
 END
 $$"""
+
+
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be reached, or a read found none to read: the message is one line that
+    names it and REPORTS_WAREHOUSE, for the operator rather than a traceback."""
 
 
 class Warehouse(Protocol):
@@ -152,7 +163,11 @@ class PostgresWarehouse:
     def __init__(self, url: str) -> None:
         import psycopg
 
-        self.connection = psycopg.connect(url, autocommit=True)
+        try:
+            self.connection = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.OperationalError as exc:  # libpq says why (no database, login refused...) over lines
+            why = " ".join(line.strip() for line in str(exc).splitlines()).rpartition("FATAL:")[2].strip()
+            raise WarehouseUnavailable(f"REPORTS_WAREHOUSE={redacted(url)}: {why}") from exc
         self.connection.execute(ACT_AS_LOADER)
         self.connection.execute(IN_UTC)
 
@@ -223,6 +238,18 @@ def opened(url: str) -> Iterator[Warehouse]:
         yield warehouse
     finally:
         warehouse.close()
+
+
+@contextmanager
+def opened_for_reading(url: str) -> Iterator[Warehouse]:
+    """Like `opened`, for commands that only read: a warehouse that does not exist, or that no run
+    has loaded, is WarehouseUnavailable, and reading never creates one (DuckDB would create the file)."""
+    if url.startswith("duckdb:///") and not Path(url.removeprefix("duckdb:///")).is_file():
+        raise WarehouseUnavailable(f"REPORTS_WAREHOUSE={url}: no such warehouse file{DEMO_HINT}")
+    with opened(url) as warehouse:
+        if not warehouse.query(MARTS_LOADED):
+            raise WarehouseUnavailable(f"REPORTS_WAREHOUSE={redacted(url)}: no run has loaded this warehouse yet")
+        yield warehouse
 
 
 def create_tables(warehouse: Warehouse) -> None:
