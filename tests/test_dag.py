@@ -95,6 +95,10 @@ def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, works
             "provinces_reported": 31,
             "provinces_missing": [],
             "metric_position": 3,
+            "provinces_flagged": 0,
+            "value_excluding_flagged": Decimal(4820 * 31),
+            "provinces_held_out": 0,
+            "value_headline": Decimal(4820 * 31),
         }
     ]
     assert statuses == [{"status": "accepted", "n": 31}, {"status": "rejected", "n": 1}]

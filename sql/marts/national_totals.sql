@@ -2,6 +2,9 @@
 -- provinces' own rows in force, how many of the provinces that covers, and which are missing.
 -- A province that did not report, or left the cell blank, is missing: never counted as zero.
 -- An integer metric's sum is an integer too (value_integer); the metric's label and unit beside it.
+-- Beside the sum of every figure, how many of them are under open review flags, the sum without
+-- them, and the headline sum: without the figures an open flag holds out
+-- (intermediate.int_review_flags).
 WITH periods AS (
     SELECT DISTINCT report_type, period
     FROM staging.stg_submissions
@@ -16,8 +19,19 @@ grid AS (
     CROSS JOIN staging.stg_provinces AS p
 ),
 
+under_review AS (
+    SELECT report_type, period, province_code, metric, bool_or(holds_figure_out) AS held_out
+    FROM intermediate.int_review_flags
+    WHERE status = 'open' AND org_unit_code = province_code
+    GROUP BY report_type, period, province_code, metric
+),
+
 filled AS (
-    SELECT g.*, f.value
+    SELECT
+        g.*,
+        f.value,
+        r.province_code IS NOT NULL AS flagged,
+        coalesce(r.held_out, FALSE) AS held_out
     FROM grid AS g
     LEFT JOIN intermediate.int_figures_in_force AS f
         ON f.is_province_row
@@ -25,6 +39,11 @@ filled AS (
         AND f.period = g.period
         AND f.province_code = g.province_code
         AND f.metric = g.metric
+    LEFT JOIN under_review AS r
+        ON r.report_type = g.report_type
+        AND r.period = g.period
+        AND r.province_code = g.province_code
+        AND r.metric = g.metric
 )
 
 SELECT
@@ -41,6 +60,10 @@ SELECT
         CAST(array_agg(province_code ORDER BY province_code) FILTER (WHERE value IS NULL) AS TEXT []),
         CAST(ARRAY[] AS TEXT [])
     ) AS provinces_missing,
-    min(position) AS metric_position
+    min(position) AS metric_position,
+    count(value) FILTER (WHERE flagged) AS provinces_flagged,
+    sum(value) FILTER (WHERE NOT flagged) AS value_excluding_flagged,
+    count(value) FILTER (WHERE held_out) AS provinces_held_out,
+    sum(value) FILTER (WHERE NOT held_out) AS value_headline
 FROM filled
 GROUP BY report_type, period, metric, label_zh, unit, value_type

@@ -18,12 +18,13 @@ from pathlib import Path
 from provincial_reports.config import redacted, settings, settings_text
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
-from provincial_reports.report.terminal import submissions_table, totals_table
+from provincial_reports.report.terminal import flags_table, submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import SQL, WarehouseUnavailable, opened, opened_for_reading
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
 from provincial_reports.tools.export import MARTS as EXPORT_MARTS
 from provincial_reports.tools.export import export_marts
+from provincial_reports.tools.review import confirm_flags, open_flags
 from provincial_reports.total import national_totals
 
 
@@ -33,6 +34,8 @@ def show() -> int:
         print(submissions_table(warehouse))
         print("\nNational totals (mart.national_totals):")
         print(totals_table(national_totals(warehouse)))
+        print("\nOpen review flags (mart.review_flags; confirm one with `cli review confirm`):")
+        print(flags_table(open_flags(warehouse)))
         unanswered = find_new_arrivals(open_store(config.landing), ledger_keys(warehouse))
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
@@ -57,6 +60,26 @@ def export(folder: Path, fmt: str, marts: list[str]) -> int:
         written = export_marts(warehouse, folder, fmt, marts)
     for path in written:
         print(f"wrote {path}")
+    return 0
+
+
+def review_list() -> int:
+    """The open review flags with the ids `review confirm` takes."""
+    with opened_for_reading(settings().warehouse) as warehouse:
+        print(flags_table(open_flags(warehouse)))
+    return 0
+
+
+def review_confirm(target: str, by: str, comment: str) -> int:
+    """A reviewer's confirmation that a flagged figure is right (tools/review.py); exit 2 when the
+    target names no open flag, so a typo is never taken for a confirmation."""
+    with opened_for_reading(settings().warehouse) as warehouse:
+        confirmed = confirm_flags(warehouse, target, by, comment)
+    for f in confirmed:
+        print(f"confirmed {f['flag_id']}: {f['report_type']} {f['period']} {f['org_unit_code']} {f['metric']}")
+    if not confirmed:
+        print(f"error: no open review flag is {target} (`cli review list` shows them)", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -148,6 +171,13 @@ def parser() -> argparse.ArgumentParser:
     exports.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     exports.add_argument("--mart", action="append", choices=list(EXPORT_MARTS), help="one mart (default: all)")
     commands.add_parser("report", help="rebuild the report site from the warehouse, reprocessing nothing")
+    reviews = commands.add_parser("review", help="the open review flags; confirm a flagged figure as right")
+    review_commands = reviews.add_subparsers(dest="review", required=True)
+    review_commands.add_parser("list", help="every open review flag with its id")
+    confirm = review_commands.add_parser("confirm", help="confirm a flagged figure: it counts in the headline again")
+    confirm.add_argument("target", help="a flag id, or unit/period/metric (e.g. 320000/2025-02/funds_total)")
+    confirm.add_argument("--by", required=True, help="who confirms (recorded)")
+    confirm.add_argument("--comment", required=True, help="why the figure is right (recorded)")
     policies = commands.add_parser("access", help="the provinces' MinIO access (deploy/minio/)")
     policy_commands = policies.add_subparsers(dest="access", required=True)
     written = policy_commands.add_parser("write", help="write one <code>.json IAM policy per province into a folder")
@@ -179,6 +209,8 @@ def run(args: argparse.Namespace) -> int:
         return samples(args.landing)
     if args.command == "report":
         return report()
+    if args.command == "review":
+        return review_list() if args.review == "list" else review_confirm(args.target, args.by, args.comment)
     if args.command == "access":
         return access(args.access, getattr(args, "folder", None))
     return create_roles() if args.command == "roles" else show()

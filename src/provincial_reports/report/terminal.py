@@ -42,14 +42,43 @@ def _answers_text(answers: list[tuple[str, str, list[str]]]) -> str:
 
 
 def totals_table(rows: list[dict]) -> str:
-    """A fixed-width table for the terminal; missing provinces listed by code."""
-    lines = [f"{'report / period':<22} {'metric':<26} {'value':>14}  covered  missing"]
+    """A fixed-width table for the terminal; missing provinces listed by code. `value` is the
+    headline figure: a figure held out for review (mart.review_flags) is not in it until a reviewer
+    confirms it, and the line under the total says so and gives the sum of every figure. `flagged`
+    counts the provinces whose figure is under review; `without them` is the sum of the others."""
+    lines = [f"{'report / period':<22} {'metric':<26} {'value':>14}  covered  flagged  {'without them':>14}  missing"]
     for r in rows:
         label = report_types()[r["report_type"]].column(r["metric"]).label_zh
-        value = figure_text(r["value"], decimals=4)
+        value = figure_text(r["value_headline"], decimals=4)
+        without = figure_text(r["value_excluding_flagged"], decimals=4) if r["provinces_flagged"] else "-"
         missing = ",".join(r["provinces_missing"]) or "-"
         lines.append(
             f"{r['report_type'] + ' ' + r['period']:<22} {r['metric']:<26} {value:>14}  "
-            f"{r['provinces_reported']:>2}/{len(provinces())}    {missing}   {label}"
+            f"{r['provinces_reported']:>2}/{len(provinces())}    {r['provinces_flagged'] or '-':>7}  {without:>14}  "
+            f"{missing}   {label}"
+        )
+        if r["provinces_held_out"]:
+            lines.append(f"{'':<22} {held_out_text(r)}")
+    return "\n".join(lines)
+
+
+def held_out_text(total: dict) -> str:
+    """Why a total's headline leaves figures out, and what it would be with them."""
+    return (
+        f"  ^ {total['provinces_held_out']} province figure(s) held out for review (factor of 10: yuan for 10k yuan?); "
+        f"with every figure in force: {figure_text(total['value'], decimals=4)}"
+    )
+
+
+def flags_table(flags: list[dict]) -> str:
+    """The open review flags, each with the id `cli review confirm` takes."""
+    if not flags:
+        return "No open review flags."
+    lines = [f"{'flag id':<11} {'report / period':<22} {'province':<9} {'metric':<26} {'rule':<14} finding"]
+    for f in flags:
+        held = " [held out of the headline total]" if f["holds_figure_out"] else ""
+        lines.append(
+            f"{f['flag_id']:<11} {f['report_type'] + ' ' + f['period']:<22} {f['org_unit_code']:<9} "
+            f"{f['metric']:<26} {f['rule']:<14} {f['detail_en']}{held}"
         )
     return "\n".join(lines)
