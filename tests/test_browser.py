@@ -30,6 +30,7 @@ PAGE_FACTS = """({
     width: svg.getBoundingClientRect().width,
     height: svg.getBoundingClientRect().height,
     marks: svg.querySelectorAll('rect.bar, circle.dot').length,
+    flagged: svg.querySelectorAll('rect.bar.flagged, circle.dot.flagged').length,
     drawn: [...svg.querySelectorAll('rect.bar')].every(r => r.getBBox().width > 0),
     empty: svg.textContent.includes('no figures reported'),
   })),
@@ -155,6 +156,8 @@ def test_the_charts_are_drawn(crawl):
     april = {c["title"]: c for c in crawl["winter_warmth/2025-04.html"]["charts"]}
     assert april["送温暖资金总额（万元） funds_total, 2025-04, by province"]["marks"] == 2
     assert april["送温暖资金总额（万元） funds_total, national total by period"]["marks"] == 4
+    assert april["送温暖资金总额（万元） funds_total, national total by period"]["flagged"] == 1, "Jiangsu held out"
+    assert april["送温暖资金总额（万元） funds_total, 2025-04, by province"]["flagged"] == 1
 
 
 def test_the_pages_show_flags_lateness_and_rejections(crawl):

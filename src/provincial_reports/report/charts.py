@@ -29,6 +29,7 @@ class Point:
     label: str
     value: float | None
     note: str = ""  # under the label, e.g. the coverage "30/31"
+    flag: str = ""  # what the total holds out or includes under review; drawn as a warning mark
 
 
 def bar_chart(title: str, bars: list[Bar], width: int = 460) -> str:
@@ -54,7 +55,9 @@ def bar_chart(title: str, bars: list[Bar], width: int = 460) -> str:
 
 
 def line_chart(title: str, points: list[Point], shown: Callable[[float], str], width: int = 460) -> str:
-    """The national figure across periods; a period nobody covered is a gap, not a zero."""
+    """The national figure across periods; a period nobody covered is a gap, not a zero. A point
+    whose total holds out or includes figures under review is drawn in the warning colour, its
+    value marked ⚑ and the reason in its tooltip."""
     known = [p.value for p in points if p.value is not None]
     if not known:
         return _empty(title, width)
@@ -77,9 +80,11 @@ def line_chart(title: str, points: list[Point], shown: Callable[[float], str], w
         marks.append(_text(x, base + 15, _anchor(i, len(points)), "label", point.label))
         marks.append(_text(x, base + 29, _anchor(i, len(points)), "note", point.note))
     for i, (x, y) in coords:
-        said = shown(points[i].value)
-        tip = f"<title>{escape(points[i].label)}: {escape(said)}</title>"
-        marks.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="dot">{tip}</circle>')
+        point = points[i]
+        said = shown(point.value) + (" ⚑" if point.flag else "")
+        tip = f"<title>{escape(point.label)}: {escape(said)}{escape(f' ({point.flag})' if point.flag else '')}</title>"
+        css = "dot flagged" if point.flag else "dot"
+        marks.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="{css}">{tip}</circle>')
         marks.append(_text(x, y - 8, _anchor(i, len(points)), "value", said))
     return _svg(title, width, height, "".join(marks))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from html import escape
 
 from provincial_reports.report.charts import Bar, Point, bar_chart, line_chart
+from provincial_reports.report.flags import flags_section, open_flags, total_marks, trend_mark
 from provincial_reports.report.html import (
     box,
     headers,
@@ -19,10 +20,8 @@ from provincial_reports.report.html import (
     validation_href,
 )
 from provincial_reports.report.index_page import overdue_provinces
-from provincial_reports.report.site_data import SiteData, beijing_time, due_date
+from provincial_reports.report.site_data import SiteData, beijing_time, due_date, province_names
 from provincial_reports.wording import figure_text
-
-RULE_LABELS = {"factor_of_10": "factor of 10 (十倍偏差)", "robust_z": "robust z-score (稳健Z值)"}
 
 
 def period_page(data: SiteData, rt: dict, period: str) -> str:
@@ -33,7 +32,7 @@ def period_page(data: SiteData, rt: dict, period: str) -> str:
             _period_nav(data, name, period),
             _cards(data, name, period),
             _totals_section(data, name, period, metrics),
-            _flags_section(data, name, period),
+            flags_section(data, name, period),
             _rejected_section(data, name, period),
             _metric_sections(data, name, period, metrics),
             _files_section(data, name, period),
@@ -65,7 +64,7 @@ def _cards(data: SiteData, name: str, period: str) -> str:
         (str(sum(c["on_time"] is False for c in counted)), "late · 逾期"),
         (str(sum(c["status"] == "rejected" for c in cells)), "rejected, none accepted · 被退回未重报"),
         (str(len(overdue_provinces(data, name, period))), "overdue · 逾期未报"),
-        (str(len(data.of("flags", name, period))), "review flags · 待复核"),
+        (str(len(open_flags(data, name, period))), "open review flags · 待复核"),
     ]
     return (
         '<div class="cards">'
@@ -75,11 +74,6 @@ def _cards(data: SiteData, name: str, period: str) -> str:
         )
         + "</div>"
     )
-
-
-def _province_names(data: SiteData, codes: str) -> str:
-    names = {p["province_code"]: p["name_zh"] for p in data.provinces}
-    return "、".join(names.get(code, code) for code in codes.split(",") if code)
 
 
 def _totals_section(data: SiteData, name: str, period: str, metrics: list[dict]) -> str:
@@ -98,8 +92,10 @@ def _totals_section(data: SiteData, name: str, period: str, metrics: list[dict])
     return (
         f'<section id="totals">{heading("National totals", "全国合计")}'
         '<p class="note">The sum of the provinces\' own rows in force; a province that did not report, or left a cell '
-        "blank, is missing, never zero. Each figure links to the province figures behind it. "
-        "各省现行报表本级行之和；未报或空白按缺报计，不计为零。点击数字查看各省明细。</p>"
+        "blank, is missing, never zero. A money figure flagged as a factor of 10 is held out until a reviewer "
+        "confirms it; the total with every figure is shown under it. Each figure links to the province figures "
+        "behind it. 各省现行报表本级行之和；未报或空白按缺报计，不计为零。疑似十倍偏差的资金数据在复核确认前暂不计入，"
+        "其下注明含全部数据的合计。点击数字查看各省明细。</p>"
         f"<table><tr>{th('Metric', '指标')}{th('National total', '全国合计', 'num')}{th('Unit', '单位')}"
         f"{th('Coverage', '覆盖', 'num')}{th('Also missing: blank cells', '另有空白未填')}</tr>{rows}</table>"
         f"{absent_note}</section>"
@@ -107,82 +103,19 @@ def _totals_section(data: SiteData, name: str, period: str, metrics: list[dict])
 
 
 def _total_row(data: SiteData, total: dict, metric: dict, without_file: set[str]) -> str:
-    """Provinces without a file are named once under the table; here only those that left the cell blank."""
+    """The headline figure (mart.national_totals.value_headline) with what it holds out or includes
+    under review. Provinces without a file are named once under the table; here only blank cells."""
     key = escape(total["metric"])
-    blank = ",".join(c for c in total["provinces_missing"] if c not in without_file)
-    flagged = [
-        f
-        for f in data.of("flags", total["report_type"], total["period"])
-        if f["metric"] == total["metric"] and f["org_unit_code"] == f["province_code"]
-    ]
-    provinces = len({f["province_code"] for f in flagged})
-    warning = f'<br><a href="#flags" class="pill s-flag">includes {provinces} flagged · 含待复核</a>' if flagged else ""
-    css = ' class="flagged"' if flagged else ""
+    blank = [c for c in total["provinces_missing"] if c not in without_file]
+    css = ' class="flagged"' if total["provinces_flagged"] else ""
     return (
         f'<tr{css}><td><a href="#metric-{key}">{escape(metric["label_zh"])}</a><br>'
         f'<span class="note">{key}</span></td>'
-        f'<td class="num"><a href="#metric-{key}">{figure_text(total["value"], metric["value_type"])}</a>{warning}</td>'
+        f'<td class="num"><a href="#metric-{key}">{figure_text(total["value_headline"], metric["value_type"])}</a>'
+        f"{total_marks(data, total, metric['value_type'], '#flags')}</td>"
         f'<td>{escape(metric["unit"])}</td><td class="num">{total["provinces_reported"]} / {len(data.provinces)}</td>'
-        f"<td>{escape(_province_names(data, blank)) or '—'}</td></tr>"
+        f"<td>{escape(province_names(data, blank)) or '—'}</td></tr>"
     )
-
-
-def _flags_section(data: SiteData, name: str, period: str) -> str:
-    flags = data.of("flags", name, period)
-    if not flags:
-        return box(
-            "flags",
-            "Review flags",
-            "待复核数据",
-            note("No figure is far from its own history. 未发现明显偏离历史的数据。"),
-        )
-    rows = "".join(_flag_row(data, name, period, f) for f in flags)
-    return (
-        f'<section id="flags">{heading("Review flags", "待复核数据")}'
-        + note(
-            "Figures far from the same unit's previous periods. A flag warns; the figure still counts. "
-            "与本单位以往各期相差悬殊的数据；仅提示复核，不影响汇总。"
-        )
-        + table(
-            headers(
-                ("Province", "省份"),
-                ("Metric", "指标"),
-                ("Value", "数值", "num"),
-                ("Median before", "以往中位数", "num"),
-                ("Rule", "规则"),
-                ("Finding", "说明"),
-                ("",),
-            ),
-            rows,
-        )
-        + "</section>"
-    )
-
-
-def _flag_row(data: SiteData, name: str, period: str, flag: dict) -> str:
-    metric, href = _flagged_metric(data, name, period, flag["metric"])
-    return (
-        f"<tr><td>{escape(_province_names(data, flag['province_code']))}<br>"
-        f'<span class="note">{escape(flag["org_unit_code"])}</span></td>'
-        f'<td><a href="{href}">{escape(metric["label_zh"])}</a><br>'
-        f'<span class="note">{escape(flag["metric"])}</span></td>'
-        f'<td class="num">{figure_text(flag["value"], metric["value_type"])}</td>'
-        f'<td class="num">{figure_text(flag["reference_value"])}</td>'
-        f'<td><span class="pill s-flag">{escape(RULE_LABELS.get(flag["rule"], flag["rule"]))}</span></td>'
-        f'<td>{escape(flag["detail_en"])}<br><span class="note">{escape(flag["detail_zh"])}</span></td>'
-        f'<td><a href="#file-{escape(flag["submission_id"])}">file · 文件</a></td></tr>'
-    )
-
-
-def _flagged_metric(data: SiteData, name: str, period: str, metric: str) -> tuple[dict, str]:
-    """The flagged metric's declaration and link. A reconciliation flag on the records' page names
-    the summary's metric it was compared with, which lives on the summary's page."""
-    for owner in (name, *data.metrics):
-        for declared in data.metrics.get(owner, []):
-            if declared["metric"] == metric:
-                page = "" if owner == name else f"../{escape(owner)}/{escape(period)}.html"
-                return declared, f"{page}#metric-{escape(metric)}"
-    raise KeyError(f"{metric} is declared by no report type")
 
 
 def _rejected_section(data: SiteData, name: str, period: str) -> str:
@@ -215,7 +148,7 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
     figures = [f for f in data.of("figures", name, period) if f["metric"] == key and f["value"] is not None]
     flagged = {
         (f["province_code"], f["metric"])
-        for f in data.of("flags", name, period)
+        for f in open_flags(data, name, period)
         if f["org_unit_code"] == f["province_code"]
     }
     bars = [
@@ -232,8 +165,9 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
     points = [
         Point(
             p,
-            None if totals[p]["value"] is None else float(totals[p]["value"]),
+            None if totals[p]["value_headline"] is None else float(totals[p]["value_headline"]),
             f"{totals[p]['provinces_reported']}/{len(data.provinces)}",
+            trend_mark(totals[p]),
         )
         for p in data.periods(name)
         if p in totals
@@ -242,13 +176,14 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
         _figure_row(f, names[f["province_code"]], kind, (f["province_code"], key) in flagged) for f in figures
     )
     nobody = "" if figures else '<p class="note">No province reported it. 无省份报送。</p>'
+    marked = "".join(note(f"⚑ {escape(p.label)}: {escape(p.flag)}") for p in points if p.flag)
     title = f"{metric['label_zh']} {key}"
     return (
         f'<div class="metric" id="metric-{escape(key)}"><div>{heading(key, metric["label_zh"], 3)}'
         f'<p class="note">Provinces\' own figures, {escape(metric["unit"])} · 各省本级数据</p>'
         f"{bar_chart(f'{title}, {period}, by province', bars)}"
         f'<h3>Trend<span class="zh">全国合计趋势（覆盖省份数）</span></h3>'
-        f"{line_chart(f'{title}, national total by period', points, lambda v: figure_text(v, kind))}</div>"
+        f"{line_chart(f'{title}, national total by period', points, lambda v: figure_text(v, kind))}{marked}</div>"
         f'<div class="side">{table(headers(("Province", "省份"), ("Value", "数值", "num"), ("",), ("",)), rows)}'
         f"{nobody}</div></div>"
     )

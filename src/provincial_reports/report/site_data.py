@@ -4,6 +4,7 @@ so `make report` rebuilds the site from the warehouse without touching a file or
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -72,6 +73,12 @@ def _group_by_period(data: SiteData) -> None:
         for report_type in [row["report_type"]] if row["report_type"] else names:
             if row["period"] is not None:
                 data.by_period.setdefault((report_type, row["period"]), {}).setdefault("files", []).append(row)
+
+
+def province_names(data: SiteData, codes: Iterable[str]) -> str:
+    """Provinces by their Chinese names, as the pages list them; an unknown code as itself."""
+    names = {p["province_code"]: p["name_zh"] for p in data.provinces}
+    return "、".join(names.get(code, code) for code in codes)
 
 
 def beijing_time(moment: datetime | None) -> str:

@@ -1,0 +1,179 @@
+"""Review flags as the report pages show them: the flags section of a period page, and the marks a
+national figure carries wherever it is shown (the totals table, the trend chart, the index page,
+a file's validation page) when figures in it are under review or held out of it.
+
+The figures themselves come from mart.national_totals (value_headline, value, provinces_flagged,
+provinces_held_out) and mart.review_flags (status, holds_figure_out): the pages decide nothing
+about a flag, they only say what the marts say.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from provincial_reports.report.html import box, headers, heading, note, table
+from provincial_reports.report.site_data import SiteData, beijing_time, province_names
+from provincial_reports.wording import figure_text
+
+RULE_LABELS = {"factor_of_10": "factor of 10 (十倍偏差)", "robust_z": "robust z-score (稳健Z值)"}
+HELD_OUT = "held out of the national total until a reviewer confirms it · 复核确认前不计入全国合计"
+
+
+def held_out_provinces(data: SiteData, total: dict) -> list[str]:
+    """The provinces whose figure this total's headline leaves out."""
+    return [
+        f["province_code"]
+        for f in data.of("flags", total["report_type"], total["period"])
+        if f["metric"] == total["metric"] and f["holds_figure_out"]
+    ]
+
+
+def total_marks(data: SiteData, total: dict, value_type: str, link: str) -> str:
+    """Under a headline figure: which figures it holds out and the total with them, and how many
+    figures under review it still includes."""
+    marks = []
+    if total["provinces_held_out"]:
+        names = province_names(data, held_out_provinces(data, total))
+        marks.append(
+            _flag_pill(link, f"{escape(names)} held out · 暂不计入")
+            + f'<br><span class="note">with every figure · 含全部数据 {figure_text(total["value"], value_type)}</span>'
+        )
+    included = total["provinces_flagged"] - total["provinces_held_out"]
+    if included:
+        marks.append(_flag_pill(link, f"includes {included} flagged · 含待复核 {included}"))
+    return "".join(f"<br>{mark}" for mark in marks)
+
+
+def trend_mark(total: dict) -> str:
+    """What a point of the trend says about flagged figures; empty when the total has none."""
+    held, included = total["provinces_held_out"], total["provinces_flagged"] - total["provinces_held_out"]
+    words = [f"{held} held out for review · {held}个待复核数据未计入"] if held else []
+    words += [f"includes {included} flagged · 含{included}个待复核数据"] if included else []
+    return "; ".join(words)
+
+
+def open_flags(data: SiteData, name: str, period: str) -> list[dict]:
+    return [f for f in data.of("flags", name, period) if f["status"] == "open"]
+
+
+def period_flags(data: SiteData, name: str, period: str, link: str) -> str:
+    """A period's open flags and what they do to its national totals, for the index page."""
+    totals = data.of("totals", name, period)
+    held = sum(1 for t in totals if t["provinces_held_out"])
+    included = sum(1 for t in totals if t["provinces_flagged"] > t["provinces_held_out"])
+    parts = [str(len(open_flags(data, name, period)))]
+    if held:
+        parts.append(_flag_pill(link, f"{held} total(s) hold figures out · {held}项合计暂不计入"))
+    if included:
+        parts.append(_flag_pill(link, f"{included} total(s) include flagged · {included}项合计含待复核"))
+    return "<br>".join(parts)
+
+
+def _flag_pill(link: str, text: str) -> str:
+    """A warning pill linking to where the flags are listed; `text` is our own wording (names escaped)."""
+    return f'<a href="{link}" class="pill s-flag">{text}</a>'
+
+
+def flags_section(data: SiteData, name: str, period: str) -> str:
+    flags = data.of("flags", name, period)
+    if not flags:
+        return box(
+            "flags",
+            "Review flags",
+            "待复核数据",
+            note("No figure is far from its own history. 未发现明显偏离历史的数据。"),
+        )
+    rows = "".join(_flag_row(data, name, period, f) for f in flags)
+    return (
+        f'<section id="flags">{heading("Review flags", "待复核数据")}'
+        + note(
+            "Figures far from the same unit's previous periods. A flag warns; the figure still counts in the total "
+            "with every figure, but a money figure flagged as a factor of 10 (yuan typed for 10k yuan) is held out "
+            "of the national total shown until a reviewer confirms it "
+            "(<code>cli review confirm &lt;flag id&gt; --by NAME --comment TEXT</code>). "
+            "与本单位以往各期相差悬殊的数据；仅提示复核。疑似元/万元错位的资金数据在复核确认前不计入所示全国合计。"
+        )
+        + table(
+            headers(
+                ("Province", "省份"),
+                ("Metric", "指标"),
+                ("Value", "数值", "num"),
+                ("Median before", "以往中位数", "num"),
+                ("Rule", "规则"),
+                ("Finding", "说明"),
+                ("Review", "复核"),
+                ("",),
+            ),
+            rows,
+        )
+        + "</section>"
+    )
+
+
+def _flag_row(data: SiteData, name: str, period: str, flag: dict) -> str:
+    metric, href = _flagged_metric(data, name, period, flag["metric"])
+    return (
+        f'<tr id="flag-{escape(flag["flag_id"])}"><td>{escape(province_names(data, [flag["province_code"]]))}<br>'
+        f'<span class="note">{escape(flag["org_unit_code"])}</span></td>'
+        f'<td><a href="{href}">{escape(metric["label_zh"])}</a><br>'
+        f'<span class="note">{escape(flag["metric"])}</span></td>'
+        f'<td class="num">{figure_text(flag["value"], metric["value_type"])}</td>'
+        f'<td class="num">{figure_text(flag["reference_value"])}</td>'
+        f'<td><span class="pill s-flag">{escape(RULE_LABELS.get(flag["rule"], flag["rule"]))}</span></td>'
+        f'<td>{escape(flag["detail_en"])}<br><span class="note">{escape(flag["detail_zh"])}</span></td>'
+        f"<td>{review_text(flag)}</td>"
+        f'<td><a href="#file-{escape(flag["submission_id"])}">file · 文件</a></td></tr>'
+    )
+
+
+def review_text(flag: dict) -> str:
+    """A flag's review in the flags table: a pill, then who confirmed it and why, or its id and
+    whether it holds its figure out."""
+    pill = (
+        '<span class="pill s-accepted">confirmed · 已确认</span>'
+        if flag["status"] == "confirmed"
+        else '<span class="pill s-flag">under review · 待复核</span>'
+    )
+    return f'{pill}<br><span class="note">{review_words(flag)}</span>'
+
+
+def validation_banner(flags: list[dict]) -> str:
+    """Above a flagged file's validation page (which says only that every rule passed): its figures
+    under review, or confirmed, in words; empty for a file without flags."""
+    if not flags:
+        return ""
+    under_review = any(f["status"] == "open" for f in flags)
+    title = (
+        "Figures of this file are under review · 本文件数据待复核"
+        if under_review
+        else "Flagged figures of this file were confirmed · 本文件被标记的数据已复核确认"
+    )
+    items = "".join(
+        f"<li><strong>{escape(f['org_unit_code'])} {escape(f['metric'])}</strong> "
+        f"({escape(RULE_LABELS.get(f['rule'], f['rule']))}): {escape(f['detail_en'])} · {escape(f['detail_zh'])}"
+        f"<br>{review_words(f)}</li>"
+        for f in flags
+    )
+    return f'<div class="docs-review"><strong>{title}</strong><ul>{items}</ul></div>'
+
+
+def review_words(flag: dict) -> str:
+    """Who confirmed a flag, when and why; or that it is open, its id, and whether it holds its figure out."""
+    if flag["status"] == "confirmed":
+        return (
+            f"confirmed by {escape(flag['confirmed_by'])}, {beijing_time(flag['confirmed_at'])} (Beijing time): "
+            f"{escape(flag['confirmation_comment'])} · 已复核确认"
+        )
+    held = f"; {HELD_OUT}" if flag["holds_figure_out"] else ""
+    return f"under review (flag id {escape(flag['flag_id'])}){held} · 待复核"
+
+
+def _flagged_metric(data: SiteData, name: str, period: str, metric: str) -> tuple[dict, str]:
+    """The flagged metric's declaration and link. A reconciliation flag on the records' page names
+    the summary's metric it was compared with, which lives on the summary's page."""
+    for owner in (name, *data.metrics):
+        for declared in data.metrics.get(owner, []):
+            if declared["metric"] == metric:
+                page = "" if owner == name else f"../{escape(owner)}/{escape(period)}.html"
+                return declared, f"{page}#metric-{escape(metric)}"
+    raise KeyError(f"{metric} is declared by no report type")
