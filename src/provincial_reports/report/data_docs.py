@@ -25,6 +25,7 @@ from html import escape
 from pathlib import Path
 
 from provincial_reports.declarations import ReportType
+from provincial_reports.report.flags import validation_banner
 from provincial_reports.report.html import ROOT_VARIABLES, write_page
 from provincial_reports.stores.objects import Store
 from provincial_reports.validate.records import records_rules
@@ -43,6 +44,8 @@ body { font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif; 
 .docs-back { background:var(--header); padding:10px 24px; } .docs-back a { color:var(--header-link); }
 .docs-file { max-width:1180px; margin:12px auto 0; padding:10px 16px; background:var(--paper);
   border:1px solid var(--line); border-radius:6px; } .docs-file ul { margin:6px 0 0; color:var(--bad); }
+.docs-review { max-width:1180px; margin:8px auto 0; padding:10px 16px; background:var(--flag-bg); color:var(--flag);
+  border:1px solid var(--warn); border-radius:6px; } .docs-review ul { margin:6px 0 0; }
 table { border-collapse:collapse; margin:6px 0 12px; background:var(--paper); }
 th, td { border:1px solid var(--line); padding:4px 8px; text-align:left; vertical-align:top; }
 .card { background:var(--paper); border:1px solid var(--line); border-radius:6px; padding:12px 16px; margin:0 0 14px; }
@@ -74,31 +77,54 @@ ACTIONS_CARD = (  # GX's "Actions" card: the "Failed Only" filter, which needs s
     r".*?Failed Only\s*</label>(\s*</div>){5}"
 )
 NOT_SHOWN = ("column", "batch_id", "description")  # kwargs that say nothing about what a rule checks against
+REVIEWS = "reviews.json"  # beside the validation pages: the review banner each was drawn with
 BACK = '<div class="docs-back"><a href="../index.html">← the consolidation report · 返回汇总报告</a></div>'
 
 
-def build_data_docs(site: Path, lake: Store, files: list[dict], report_types: list[ReportType]) -> int:
-    """Pages for the files that have none yet, and every suite page; how many validation pages were new."""
+def build_data_docs(
+    site: Path, lake: Store, files: list[dict], report_types: list[ReportType], flags: list[dict]
+) -> int:
+    """Pages for the files that have none yet or whose review flags changed, and every suite page;
+    how many validation pages were drawn."""
     folder = site / VALIDATION
     folder.mkdir(parents=True, exist_ok=True)
-    new = [f for f in files if not (folder / f"{f['submission_id']}.html").exists()]
+    banners, drawn = review_banners(flags), read_drawn_banners(folder / REVIEWS)
+    changed = {s for s in banners.keys() | drawn.keys() if banners.get(s) != drawn.get(s)}
+    new = [f for f in files if f["submission_id"] in changed or not (folder / f"{f['submission_id']}.html").exists()]
     for f in new:
-        document = json.loads(lake.read(f["result_location"]))
-        write_page(folder / f"{f['submission_id']}.html", validation_html(document))
+        page = validation_html(json.loads(lake.read(f["result_location"])), banners.get(f["submission_id"], ""))
+        write_page(folder / f"{f['submission_id']}.html", page)
+    write_page(folder / REVIEWS, json.dumps(banners, ensure_ascii=False, sort_keys=True))
     (site / SUITES).mkdir(parents=True, exist_ok=True)
     for report_type in report_types:
         write_page(site / SUITES / f"{report_type.name}.html", suite_html(report_type))
     return len(new)
 
 
-def validation_html(document: dict) -> str:
+def review_banners(flags: list[dict]) -> dict[str, str]:
+    """Each flagged file's review banner (report.flags.validation_banner), by submission id."""
+    by_file: dict[str, list[dict]] = {}
+    for flag in flags:
+        by_file.setdefault(flag["submission_id"], []).append(flag)
+    return {submission: validation_banner(found) for submission, found in by_file.items()}
+
+
+def read_drawn_banners(path: Path) -> dict[str, str]:
+    """The review banners the validation pages were last drawn with: a page is drawn again when its
+    file's flags change (a flag appears, is confirmed or goes), never otherwise."""
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+
+def validation_html(document: dict, review: str = "") -> str:
+    """A file's validation page: GX's account of its rules under the file's answer and, for a file
+    whose figures are flagged, their review (a file can pass every rule and still be flagged)."""
     from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
     result = expectationSuiteValidationResultSchema.load(as_gx_document(document))
     html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
-    return self_contained(html, _answer_banner(document["meta"]))
+    return self_contained(html, _answer_banner(document["meta"]) + review)
 
 
 def suite_html(report_type: ReportType) -> str:
