@@ -137,4 +137,4 @@ def test_the_pages_show_the_headline_both_figures_and_the_flag_everywhere(worksp
     pipeline.report()
     totals = page(site, "winter_warmth/2025-02.html").split('id="totals"')[1].split("</section>")[0]
     assert ">48,204,820</a>" in totals, "confirmed: the headline counts Jiangsu again"
-    assert "confirmed by Wang Fang" in page(site, validation_page(workspace, "320000")), "its page is drawn again"
+    assert "已复核确认: by Wang Fang" in page(site, validation_page(workspace, "320000")), "its page is drawn again"

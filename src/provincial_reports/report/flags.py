@@ -16,6 +16,7 @@ from provincial_reports.report.site_data import SiteData, beijing_time, province
 from provincial_reports.wording import figure_text
 
 RULE_LABELS = {"factor_of_10": "factor of 10 (十倍偏差)", "robust_z": "robust z-score (稳健Z值)"}
+REVIEW_STATUS = {"open": ("under review · 待复核", "s-flag"), "confirmed": ("confirmed · 已复核确认", "s-accepted")}
 HELD_OUT = "held out of the national total until a reviewer confirms it · 复核确认前不计入全国合计"
 
 
@@ -35,12 +36,12 @@ def total_marks(data: SiteData, total: dict, value_type: str, link: str) -> str:
     if total["provinces_held_out"]:
         names = province_names(data, held_out_provinces(data, total))
         marks.append(
-            _flag_pill(link, f"{escape(names)} held out · 暂不计入")
+            _flag_link(link, f"{escape(names)} held out · 暂不计入")
             + f'<br><span class="note">with every figure · 含全部数据 {figure_text(total["value"], value_type)}</span>'
         )
     included = total["provinces_flagged"] - total["provinces_held_out"]
     if included:
-        marks.append(_flag_pill(link, f"includes {included} flagged · 含待复核 {included}"))
+        marks.append(_flag_link(link, f"includes {included} flagged · 含待复核 {included}"))
     return "".join(f"<br>{mark}" for mark in marks)
 
 
@@ -63,15 +64,16 @@ def period_flags(data: SiteData, name: str, period: str, link: str) -> str:
     included = sum(1 for t in totals if t["provinces_flagged"] > t["provinces_held_out"])
     parts = [str(len(open_flags(data, name, period)))]
     if held:
-        parts.append(_flag_pill(link, f"{held} total(s) hold figures out · {held}项合计暂不计入"))
+        parts.append(_flag_link(link, f"⚑ {held} total(s) hold figures out · {held}项合计暂不计入", "flag-note"))
     if included:
-        parts.append(_flag_pill(link, f"{included} total(s) include flagged · {included}项合计含待复核"))
+        parts.append(_flag_link(link, f"⚑ {included} total(s) include flagged · {included}项合计含待复核", "flag-note"))
     return "<br>".join(parts)
 
 
-def _flag_pill(link: str, text: str) -> str:
-    """A warning pill linking to where the flags are listed; `text` is our own wording (names escaped)."""
-    return f'<a href="{link}" class="pill s-flag">{text}</a>'
+def _flag_link(link: str, text: str, css: str = "pill s-flag") -> str:
+    """A warning (a pill by default) linking to where the flags are listed; `text` is our own wording
+    (names escaped)."""
+    return f'<a href="{link}" class="{css}">{text}</a>'
 
 
 def flags_section(data: SiteData, name: str, period: str) -> str:
@@ -127,14 +129,9 @@ def _flag_row(data: SiteData, name: str, period: str, flag: dict) -> str:
 
 
 def review_text(flag: dict) -> str:
-    """A flag's review in the flags table: a pill, then who confirmed it and why, or its id and
-    whether it holds its figure out."""
-    pill = (
-        '<span class="pill s-accepted">confirmed · 已确认</span>'
-        if flag["status"] == "confirmed"
-        else '<span class="pill s-flag">under review · 待复核</span>'
-    )
-    return f'{pill}<br><span class="note">{review_words(flag)}</span>'
+    """A flag's review in the flags table: its status as a pill, then its details."""
+    words, css = REVIEW_STATUS[flag["status"]]
+    return f'<span class="pill {css}">{words}</span><br><span class="note">{review_details(flag)}</span>'
 
 
 def validation_banner(flags: list[dict]) -> str:
@@ -158,14 +155,19 @@ def validation_banner(flags: list[dict]) -> str:
 
 
 def review_words(flag: dict) -> str:
-    """Who confirmed a flag, when and why; or that it is open, its id, and whether it holds its figure out."""
+    """A flag's review in one line: its status and its details."""
+    return f"{REVIEW_STATUS[flag['status']][0]}: {review_details(flag)}"
+
+
+def review_details(flag: dict) -> str:
+    """Who confirmed a flag, when and why; or, while it is open, its id and whether it holds its figure out."""
     if flag["status"] == "confirmed":
         return (
-            f"confirmed by {escape(flag['confirmed_by'])}, {beijing_time(flag['confirmed_at'])} (Beijing time): "
-            f"{escape(flag['confirmation_comment'])} · 已复核确认"
+            f"by {escape(flag['confirmed_by'])}, {beijing_time(flag['confirmed_at'])} (Beijing time): "
+            f"{escape(flag['confirmation_comment'])}"
         )
     held = f"; {HELD_OUT}" if flag["holds_figure_out"] else ""
-    return f"under review (flag id {escape(flag['flag_id'])}){held} · 待复核"
+    return f"flag id {escape(flag['flag_id'])}{held}"
 
 
 def _flagged_metric(data: SiteData, name: str, period: str, metric: str) -> tuple[dict, str]:

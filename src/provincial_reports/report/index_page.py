@@ -24,7 +24,7 @@ PERIOD_COLUMNS = headers(
     ("late", "逾期", "num"),
     ("rejected only", "仅被退回", "num"),
     ("missing", "未报送", "num"),
-    ("Open review flags", "待复核", "num"),
+    ("Open review flags", "待复核"),
     ("Overdue provinces", "逾期未报"),
 )
 
@@ -70,7 +70,7 @@ def _period_row(data: SiteData, name: str, period: str) -> str:
         f'<td class="num">{sum(c["on_time"] is False for c in counted)}</td>'
         f'<td class="num">{sum(c["status"] == "rejected" for c in cells)}</td>'
         f'<td class="num">{sum(c["status"] == "missing" for c in cells)}</td>'
-        f'<td class="num">{period_flags(data, name, period, period_href(name, period) + "#totals")}</td>'
+        f'<td class="flags">{period_flags(data, name, period, period_href(name, period) + "#totals")}</td>'
         f"<td>{escape('、'.join(c['province_name_zh'] for c in overdue)) or '—'}</td></tr>"
     )
 
