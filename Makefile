@@ -91,9 +91,11 @@ report: $(VENV)/installed
 	$(SUDO) apt-get update -qq
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk
 
-## test: the whole suite (creates .venv and installs Chromium first if needed)
+## test: the whole suite, in TEST_PROCESSES processes (default 2, one per core; creates .venv and
+## installs Chromium first if needed)
+TEST_PROCESSES ?= 2
 test: $(VENV)/installed /usr/bin/chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile
 
 ## bench: ROWS records (relief_disbursements rows, default 10 million, 31 provinces) through the pipeline,
 ## against DuckDB's own CSV-to-Parquet floor, the naive pandas way and the required work alone;

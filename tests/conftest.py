@@ -19,6 +19,29 @@ POSTGRES = os.environ.get("REPORTS_TEST_POSTGRES", "postgresql://postgres@127.0.
 KEY = "test-pseudonym-key-0123456789"  # the pseudonym key records are processed with in tests
 
 
+# The files whose tests start Airflow processes (tests/README.md), longest first: `make test` runs
+# files in two processes (pytest-xdist, --dist loadfile), each taking the next file when done, so
+# starting the long ones first lets both finish together instead of one waiting on the last long file.
+LONG_FILES = (
+    "test_make_run.py",
+    "test_landing_entries.py",
+    "test_dag.py",
+    "test_isolation.py",
+    "test_airflow_server.py",
+    "test_concurrency.py",
+    "test_plugins.py",
+    "test_security.py",
+    "test_s3.py",
+    "test_make_ui.py",
+    "test_records_dag.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on, for a server a test starts."""
     with socket.socket() as probe:
