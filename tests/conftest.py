@@ -20,8 +20,9 @@ KEY = "test-pseudonym-key-0123456789"  # the pseudonym key records are processed
 
 
 # The files whose tests start Airflow processes (tests/README.md), longest first: `make test` runs
-# files in two processes (pytest-xdist, --dist loadfile), each taking the next file when done, so
-# starting the long ones first lets both finish together instead of one waiting on the last long file.
+# whole files in two processes (pytest-xdist: --dist loadfile, in this order: --no-loadscope-reorder),
+# each taking the next file when done, so starting the long ones first lets both finish together
+# instead of one waiting on the last long file.
 LONG_FILES = (
     "test_make_run.py",
     "test_landing_entries.py",
