@@ -6,7 +6,12 @@ import json
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+
+import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags"
@@ -84,3 +89,18 @@ def run_dag_quickly(airflow_home: Path, workspace) -> tuple[dict, str]:
     results = [line for line in done.stdout.splitlines() if line.startswith("RUN-RESULT ")]
     assert done.returncode == 0 and results, log[-5000:]
     return json.loads(results[-1].removeprefix("RUN-RESULT ")), log
+
+
+def wait_for(what: str, check: Callable[[], object], logs: Callable[[], str], timeout: float = 400) -> object:
+    """Poll until `check` returns something truthy (a server not answering yet counts as not yet);
+    on timeout, fail with `logs()`, the servers' own account of why."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+        except httpx.TransportError:
+            found = None
+        if found:
+            return found
+        time.sleep(2)
+    pytest.fail(f"timed out waiting for {what}\n{logs()}")

@@ -11,14 +11,13 @@ import os
 import secrets
 import signal
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from airflow_harness import AIRFLOW, airflow_env, migrated_home
+from airflow_harness import AIRFLOW, airflow_env, migrated_home, wait_for
 from conftest import free_port
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload
@@ -97,23 +96,9 @@ def airflow(tmp_path: Path, postgres_server: str, workspace) -> Iterator[Airflow
             admin.execute(f"DROP DATABASE {metadata} WITH (FORCE)")
 
 
-def wait_for(what: str, check, airflow: Airflow, timeout: float = 400):
-    """Poll until `check` returns something truthy; on timeout, fail with the components' logs."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            found = check()
-        except httpx.TransportError:
-            found = None
-        if found:
-            return found
-        time.sleep(2)
-    pytest.fail(f"timed out waiting for {what}\n{airflow.logs()}")
-
-
 def logged_in_client(airflow: Airflow) -> httpx.Client:
     """An HTTP client carrying the operator's JWT, obtained the way an operator's script would."""
-    wait_for("the API server", lambda: httpx.get(f"{airflow.url}/api/v2/monitor/health").is_success, airflow)
+    wait_for("the API server", lambda: httpx.get(f"{airflow.url}/api/v2/monitor/health").is_success, airflow.logs)
     answer = httpx.post(f"{airflow.url}/auth/token", json={"username": "operator", "password": airflow.password})
     answer.raise_for_status()
     token = answer.json()["access_token"]
@@ -127,7 +112,7 @@ def test_the_scheduler_runs_the_dag_triggered_through_the_rest_api(airflow, work
         upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
     api = logged_in_client(airflow)
 
-    wait_for("the dag-processor to parse the DAG", lambda: api.get(f"/dags/{DAG_ID}").is_success, airflow)
+    wait_for("the dag-processor to parse the DAG", lambda: api.get(f"/dags/{DAG_ID}").is_success, airflow.logs)
     api.patch(f"/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
     triggered = api.post(f"/dags/{DAG_ID}/dagRuns", json={"logical_date": None})
     triggered.raise_for_status()
@@ -139,7 +124,7 @@ def test_the_scheduler_runs_the_dag_triggered_through_the_rest_api(airflow, work
 
     # Unpausing also lets the scheduler start the latest hourly run; whichever run takes a file, both succeed
     # and each file is processed once.
-    assert set(wait_for(f"run {run_id} and any scheduled run to finish", finished, airflow)) == {"success"}
+    assert set(wait_for(f"run {run_id} and any scheduled run to finish", finished, airflow.logs)) == {"success"}
     processed = api.get(f"/dags/{DAG_ID}/dagRuns/~/taskInstances", params={"task_id": "process"}).json()
     assert sorted(t["map_index"] for t in processed["task_instances"] if t["map_index"] >= 0) == [0, 1, 2]
     assert {t["state"] for t in processed["task_instances"] if t["map_index"] >= 0} == {"success"}

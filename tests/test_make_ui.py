@@ -8,14 +8,13 @@ import json
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from airflow_harness import ROOT, airflow_env
+from airflow_harness import ROOT, airflow_env, wait_for
 from conftest import free_port
 
 DAG_ID = "consolidate_provincial_reports"
@@ -30,18 +29,12 @@ class UI:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
-    def wait_for(self, what: str, check: Callable[[], object], timeout: float = 300) -> object:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+    def wait_for(self, what: str, check: Callable[[], object]) -> object:
+        def alive_and_checked() -> object:
             assert self.process.poll() is None, f"make ui stopped\n{self.output()[-5000:]}"
-            try:
-                found = check()
-            except httpx.TransportError:
-                found = None
-            if found:
-                return found
-            time.sleep(2)
-        pytest.fail(f"timed out waiting for {what}\n{self.output()[-5000:]}")
+            return check()
+
+        return wait_for(what, alive_and_checked, lambda: self.output()[-5000:], timeout=300)
 
 
 @pytest.fixture
