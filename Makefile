@@ -47,12 +47,15 @@ endif
 
 ## demo: fresh sample submissions from the provinces, one DAG run, the national totals
 demo: export REPORTS_PSEUDONYM_KEY ?= demo-only-pseudonym-key-not-a-secret
+demo: export REPORTS_TASK_RETRIES ?= 0
 demo: $(VENV)/installed
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
 	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
 
-## run: one DAG run over whatever REPORTS_* point at (defaults under ./data); the settings checked first
+## run: one DAG run over whatever REPORTS_* point at (defaults under ./data); the settings checked first;
+## no retries (REPORTS_TASK_RETRIES=0): a failure `check` could not foresee shows at once, not after 2 × 2 min
+run: export REPORTS_TASK_RETRIES ?= 0
 run: $(VENV)/installed
 	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
 

@@ -20,6 +20,7 @@ Where to look: `mart.submissions` (every file's answer), `mart.national_totals`,
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, dag, get_current_context, task
@@ -35,7 +36,8 @@ WAREHOUSE_POOL = "reports_warehouse"
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,  # the warehouse has one writer at a time
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    # REPORTS_TASK_RETRIES (config.SETTINGS): `make run` and `make demo` set 0, so a failure shows at once
+    default_args={"retries": int(os.environ.get("REPORTS_TASK_RETRIES", "2")), "retry_delay": timedelta(minutes=2)},
     doc_md=__doc__,
     tags=["reports", "consolidation"],
 )

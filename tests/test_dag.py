@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from airflow_harness import DAGS, POOLS, airflow_env, run_dag
+from provincial_reports.config import SETTINGS
 from provincial_reports.declarations import provinces
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload
@@ -58,6 +59,20 @@ def test_the_dag_is_shaped_as_documented(dag):
     assert all(t.retries >= 1 for t in tasks.values())
     assert [a.name for a in tasks["process"].outlets] == ["reports://lake"]
     assert [a.name for a in tasks["load"].outlets] == ["reports://warehouse/mart"]
+
+
+def test_the_tasks_retry_as_reports_task_retries_says_by_default_twice(monkeypatch):
+    from airflow.dag_processing.dagbag import DagBag
+
+    default = next(s.default for s in SETTINGS if s.name == "REPORTS_TASK_RETRIES")
+    for value, expected in ((None, int(default)), ("0", 0), ("3", 3)):
+        if value is None:
+            monkeypatch.delenv("REPORTS_TASK_RETRIES", raising=False)
+        else:
+            monkeypatch.setenv("REPORTS_TASK_RETRIES", value)
+        parsed = DagBag(dag_folder=str(DAGS)).dags["consolidate_provincial_reports"]
+        assert {t.retries for t in parsed.tasks} == {expected}, value
+    assert default == "2"
 
 
 def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):

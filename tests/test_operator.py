@@ -222,3 +222,24 @@ def test_a_run_airflow_cannot_start_shows_why_and_keeps_its_log(tmp_path):
     assert first.strip().startswith("Database migration required"), done.stdout
     logs = list(runs.glob("2*.log"))
     assert len(logs) == 1 and (runs / "last.log").resolve() == logs[0] and "migration required" in logs[0].read_text()
+
+
+def test_make_run_and_make_demo_run_the_dag_without_retries(tmp_path):
+    """A failure `cli check` cannot foresee must not sit through the DAG's retries (2 × 2 min): both
+    targets run the DAG with REPORTS_TASK_RETRIES=0 unless the operator sets it. The commands are
+    a stand-in python that records what it was asked with, so no Airflow starts."""
+    project = fake_project(tmp_path)
+    home = project / "data" / "airflow"
+    home.mkdir(parents=True)
+    (home / "airflow.db").touch()  # migrated already, as far as make knows
+    calls = tmp_path / "calls"
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\necho "$* retries=${{REPORTS_TASK_RETRIES-unset}}" >> {calls}\n')
+    python.chmod(0o755)
+
+    for target, env, expected in (("run", {}, "0"), ("demo", {}, "0"), ("run", {"REPORTS_TASK_RETRIES": "1"}, "1")):
+        calls.unlink(missing_ok=True)
+        done = make(project, target, f"PY={python}", **env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        [run] = [line for line in calls.read_text().splitlines() if " run-dag " in line]
+        assert run.endswith(f"retries={expected}"), (target, env, run)
