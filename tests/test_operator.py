@@ -243,3 +243,24 @@ def test_make_run_and_make_demo_run_the_dag_without_retries(tmp_path):
         assert done.returncode == 0, done.stdout + done.stderr
         [run] = [line for line in calls.read_text().splitlines() if " run-dag " in line]
         assert run.endswith(f"retries={expected}"), (target, env, run)
+
+
+def test_cli_show_names_the_provinces_missing_once_per_period_in_chinese_and_english(workspace, capsys):
+    """Coverage and the provinces in no total once per report type and period, by name (issue 14: the
+    same 250 characters of codes on every metric line); per metric only what differs: a blank cell."""
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
+    province, city = valid_rows("320000")
+    blank = [{**province, "trainees": None}, city]
+    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(WINTER_WARMTH, blank))
+    pipeline.load([pipeline.process(a) for a in pipeline.discover()])
+
+    assert cli.main(["show"]) == 0
+    totals = capsys.readouterr().out.split("National totals")[1].split("Open review flags")[0]
+    lines = totals.splitlines()
+    assert sum("西藏自治区 Tibet (540000)" in line for line in lines) == 1, totals
+    assert sum("540000" in line for line in lines) == 1
+    assert "winter_warmth 2025-01 · 两节送温暖" in totals and "2/31 provinces in the totals" in totals
+    assert "in no total (29): 北京市 Beijing (110000), 天津市 Tianjin (120000)" in totals
+    [trainees] = [line for line in lines if line.lstrip().startswith("trainees ")]
+    assert " 1/31 " in trainees and trainees.endswith("blank: 江苏省 Jiangsu (320000)")
+    assert all(len(line) <= 120 for line in lines), max(lines, key=len)
