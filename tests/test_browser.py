@@ -25,6 +25,7 @@ METRICS = len(report_types()["winter_warmth"].metrics)
 PAGE_FACTS = """({
   links: [...document.querySelectorAll('a[href]')].map(a => new URL(a.getAttribute('href'), document.baseURI).href),
   ids: [...document.querySelectorAll('[id]')].map(e => e.id),
+  back: [...document.querySelectorAll('.docs-back a')].map(a => a.getAttribute('href')),
   charts: [...document.querySelectorAll('svg.chart')].map(svg => ({
     title: svg.querySelector('title').textContent,
     width: svg.getBoundingClientRect().width,
@@ -166,3 +167,18 @@ def test_the_pages_show_flags_lateness_and_rejections(crawl):
     index_links = " ".join(crawl["index.html"]["links"])
     assert "winter_warmth/2025-01.html#file-" in index_links, "the matrix links each cell to its file"
     assert list(ARTEFACTS.glob("index.png")) and list(ARTEFACTS.glob("winter_warmth_2025-04.png"))
+
+
+def test_each_data_docs_page_links_back_to_the_pages_that_list_it(crawl):
+    """Static pages cannot go back to wherever the reader came from: a file's validation page links
+    to its period page, at the file's row, and to the index; the suite page to the index. (That
+    every link lands on a page and an anchor on it: test_every_link_resolves_to_a_page_and_an_anchor_on_it.)"""
+    validation = {path: facts for path, facts in crawl.items() if path.startswith("validation/")}
+    assert validation
+    for path, facts in validation.items():
+        submission = path.removeprefix("validation/").removesuffix(".html")
+        periods = [link for link in facts["back"] if link.startswith("../winter_warmth/")]
+        assert len(periods) == 1 and periods[0].endswith(f".html#file-{submission}"), facts["back"]
+        assert periods[0].removeprefix("../").split("#")[0] in crawl, "the period page it names is drawn"
+        assert facts["back"][-1] == "../index.html"
+    assert crawl["suites/winter_warmth.html"]["back"] == ["../index.html"]

@@ -27,5 +27,5 @@ def refresh_site(warehouse: Warehouse, lake: Store, site: Path, as_of: datetime 
         for period in data.periods(rt["report_type"]):
             write_page(site / period_href(rt["report_type"], period), period_page(data, rt, period))
             pages += 1
-    new_docs = build_data_docs(site, lake, data.files, list(report_types().values()), data.flags)
+    new_docs = build_data_docs(site, lake, data.files, list(report_types().values()), data.flags, data.pages_of_files())
     return f"Report site {site}: {pages} report page(s), {new_docs} new validation page(s); open {site / 'index.html'}"

@@ -36,6 +36,15 @@ class SiteData:
         """The rows of one kind (completeness, totals, figures, flags, files) for one period page."""
         return self.by_period.get((report_type, period), {}).get(kind, [])
 
+    def pages_of_files(self) -> dict[str, list[tuple[str, str]]]:
+        """Each file's period pages (report type, period): the pages that list it (its row #file-<id>)."""
+        drawn = {(r["report_type"], r["period"]) for r in self.completeness}
+        pages: dict[str, list[tuple[str, str]]] = {}
+        for page, kinds in sorted(self.by_period.items()):
+            for f in kinds.get("files", []) if page in drawn else []:
+                pages.setdefault(f["submission_id"], []).append(page)
+        return pages
+
     def unplaced_files(self) -> list[dict]:
         return [f for f in self.files if f["period"] is None]
 
