@@ -26,12 +26,15 @@ PAGE_FACTS = """({
   links: [...document.querySelectorAll('a[href]')].map(a => new URL(a.getAttribute('href'), document.baseURI).href),
   ids: [...document.querySelectorAll('[id]')].map(e => e.id),
   back: [...document.querySelectorAll('.docs-back a')].map(a => a.getAttribute('href')),
+  text: document.body.innerText,
   charts: [...document.querySelectorAll('svg.chart')].map(svg => ({
     title: svg.querySelector('title').textContent,
     width: svg.getBoundingClientRect().width,
     height: svg.getBoundingClientRect().height,
     marks: svg.querySelectorAll('rect.bar, circle.dot').length,
     flagged: svg.querySelectorAll('rect.bar.flagged, circle.dot.flagged').length,
+    partial: [...svg.querySelectorAll('circle.dot.partial')].map(dot => getComputedStyle(dot).fill),
+    lines: [...svg.querySelectorAll('path.trend')].map(path => path.getAttribute('d').split('L').length),
     drawn: [...svg.querySelectorAll('rect.bar')].every(r => r.getBBox().width > 0),
     empty: svg.textContent.includes('no figures reported'),
   })),
@@ -182,3 +185,20 @@ def test_each_data_docs_page_links_back_to_the_pages_that_list_it(crawl):
         assert periods[0].removeprefix("../").split("#")[0] in crawl, "the period page it names is drawn"
         assert facts["back"][-1] == "../index.html"
     assert crawl["suites/winter_warmth.html"]["back"] == ["../index.html"]
+
+
+def trend(page: dict, metric: str) -> dict:
+    return next(c for c in page["charts"] if c["title"].endswith(f" {metric}, national total by period"))
+
+
+def test_a_trend_never_joins_periods_that_cover_different_provinces(crawl):
+    """January's totals cover three provinces (Zhejiang's corrected file), February and March two,
+    April's headline funds one (Jiangsu held out): not comparable, so the line joins only February
+    and March, and the periods covering fewer than January are hollow, with a note under the chart
+    saying what both mean, in English and Chinese."""
+    april = crawl["winter_warmth/2025-04.html"]
+    assert trend(april, "funds_total")["lines"] == [2], "one line, February to March"
+    assert trend(april, "funds_total")["partial"] == ["rgb(255, 255, 255)"] * 3, "February to April hollow"
+    assert trend(april, "visiting_teams")["lines"] == [3], "nothing held out: February to April joined"
+    assert "the line joins only neighbouring periods whose totals cover the same provinces" in april["text"]
+    assert "仅在覆盖省份相同、合计可比的相邻报告期之间连线" in april["text"]

@@ -94,6 +94,8 @@ svg.chart .note { fill:var(--muted); font-size:10px; }
 svg.chart .bar { fill:var(--bar); } svg.chart .bar.flagged { fill:var(--warn); }
 svg.chart .trend { fill:none; stroke:var(--accent); stroke-width:2; } svg.chart .dot { fill:var(--accent); }
 svg.chart .dot.flagged { fill:var(--warn); }
+svg.chart .dot.partial { fill:var(--paper); stroke:var(--accent); stroke-width:2; }
+svg.chart .dot.partial.flagged { stroke:var(--warn); }
 svg.chart .axis { stroke:var(--line); }
 ul.rules { margin:4px 0 0; padding-left:18px; } ul.rules li { margin:2px 0; }
 .legend { display:flex; flex-wrap:wrap; gap:8px; margin:8px 0 0; }

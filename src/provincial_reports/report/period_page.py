@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from provincial_reports.report.charts import Bar, Point, bar_chart, line_chart
-from provincial_reports.report.flags import flags_section, open_flags, total_marks, trend_mark
+from provincial_reports.report.charts import Bar, Point, bar_chart, coverage_legend, line_chart
+from provincial_reports.report.flags import flags_section, held_out_provinces, open_flags, total_marks, trend_mark
 from provincial_reports.report.html import (
     box,
     headers,
@@ -168,6 +168,7 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
             None if totals[p]["value_headline"] is None else float(totals[p]["value_headline"]),
             f"{totals[p]['provinces_reported']}/{len(data.provinces)}",
             trend_mark(totals[p]),
+            *headline_coverage(data, totals[p]),
         )
         for p in data.periods(name)
         if p in totals
@@ -176,7 +177,10 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
         _figure_row(f, names[f["province_code"]], kind, (f["province_code"], key) in flagged) for f in figures
     )
     nobody = "" if figures else '<p class="note">No province reported it. 无省份报送。</p>'
-    marked = "".join(note(f"⚑ {escape(p.label)}: {escape(p.flag)}") for p in points if p.flag)
+    legend = coverage_legend(points)
+    marked = (note(escape(legend)) if legend else "") + "".join(
+        note(f"⚑ {escape(p.label)}: {escape(p.flag)}") for p in points if p.flag
+    )
     title = f"{metric['label_zh']} {key}"
     return (
         f'<div class="metric" id="metric-{escape(key)}"><div>{heading(key, metric["label_zh"], 3)}'
@@ -187,6 +191,13 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
         f'<div class="side">{table(headers(("Province", "省份"), ("Value", "数值", "num"), ("",), ("",)), rows)}'
         f"{nobody}</div></div>"
     )
+
+
+def headline_coverage(data: SiteData, total: dict) -> tuple[int, tuple[str, ...]]:
+    """How many provinces a headline figure covers and which it does not: those without a figure
+    and those held out of it for review."""
+    held_out = held_out_provinces(data, total)
+    return total["provinces_reported"] - len(held_out), tuple(sorted({*total["provinces_missing"], *held_out}))
 
 
 def _figure_row(f: dict, province: str, kind: str, flagged: bool) -> str:
