@@ -108,11 +108,22 @@ def crawl(site: Path) -> dict[str, dict]:
             page.open(url)
             facts = page.evaluate(PAGE_FACTS)
             facts.update(errors=page.errors, requests=page.requests, status=_status(url))
+            facts["downloaded"] = {link: _body(link) for link in facts["links"] if is_download(link)}
             seen[url] = facts
-            queue.extend(urldefrag(link).url for link in facts["links"])
+            queue.extend(urldefrag(link).url for link in facts["links"] if not is_download(link))
             if _shown(url, base):
                 page.screenshot(ARTEFACTS / (url.removeprefix(base).replace("/", "_").removesuffix(".html") + ".png"))
         return {url.removeprefix(base): facts for url, facts in seen.items()}
+
+
+def is_download(link: str) -> bool:
+    """A raw file as received (report.raw_files): fetched, not opened as a page."""
+    return "/raw/" in link
+
+
+def _body(url: str) -> bytes:
+    with urllib.request.urlopen(url) as response:
+        return response.read()
 
 
 def _status(url: str) -> int:
@@ -146,6 +157,9 @@ def test_every_link_resolves_to_a_page_and_an_anchor_on_it(crawl):
         for link in facts["links"]:
             assert link.startswith("http://127.0.0.1:"), f"{path} links outside the site: {link}"
             target, anchor = urldefrag(link.split("/", 3)[3])
+            if is_download(link):
+                assert facts["downloaded"][link], f"{path}: {link} does not download"
+                continue
             assert target in pages, f"{path}: {link} does not resolve"
             assert not anchor or anchor in pages[target], f"{path}: {link} has no #{anchor} on {target}"
 
@@ -202,3 +216,15 @@ def test_a_trend_never_joins_periods_that_cover_different_provinces(crawl):
     assert trend(april, "visiting_teams")["lines"] == [3], "nothing held out: February to April joined"
     assert "the line joins only neighbouring periods whose totals cover the same provinces" in april["text"]
     assert "仅在覆盖省份相同、合计可比的相邻报告期之间连线" in april["text"]
+
+
+def test_a_files_record_downloads_it_as_received(crawl, site):
+    """Every file received whose raw copy is in the (local) lake: its row links to a copy in the
+    site, named by its submission id, with the bytes the province sent."""
+    january = crawl["winter_warmth/2025-01.html"]
+    downloads = january["downloaded"]
+    sent = sorted(path.read_bytes() for path in (site.parent / "landing").rglob("2025-01/*.csv"))
+    assert len(sent) == 5, "Jiangxi, Jiangsu, Zhejiang twice, Anhui"
+    assert sorted(downloads.values()) == sent
+    names = [link.rsplit("/", 1)[1] for link in downloads]
+    assert sorted(names) == sorted(f"{i.removeprefix('file-')}.csv" for i in january["ids"] if i.startswith("file-"))

@@ -226,6 +226,20 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
     assert pipeline.discover() == []
 
 
+def test_with_the_lake_on_s3_the_site_says_the_raw_files_are_not_copied_into_it(s3, s3_pipeline, tmp_path, monkeypatch):
+    s3.put_object(
+        Bucket="landing-bucket",
+        Key="incoming/360000/2025-01/x.csv",
+        Body=csv_bytes(WINTER_WARMTH, valid_rows("360000")),
+    )
+    monkeypatch.setenv("REPORTS_SITE", str(tmp_path / "site"))
+    run_once()
+    pipeline.report()
+    january = (tmp_path / "site" / "winter_warmth" / "2025-01.html").read_text(encoding="utf-8")
+    assert "the lake is on S3: not copied into this site" in january and "download as received" not in january
+    assert not (tmp_path / "site" / "raw").exists()
+
+
 def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, s3_pipeline):
     key = "incoming/360000/2025-01/x.csv"
     first, second = (

@@ -24,7 +24,8 @@ from provincial_reports.report.site_data import SiteData, beijing_time, due_date
 from provincial_reports.wording import figure_text
 
 
-def period_page(data: SiteData, rt: dict, period: str) -> str:
+def period_page(data: SiteData, rt: dict, period: str, raw: dict[str, str] | None) -> str:
+    """`raw`: the files' copies in the site (report.raw_files), None when the lake is not local."""
     name = rt["report_type"]
     metrics = data.metrics.get(name, [])
     body = "".join(
@@ -35,7 +36,7 @@ def period_page(data: SiteData, rt: dict, period: str) -> str:
             flags_section(data, name, period),
             _rejected_section(data, name, period),
             _metric_sections(data, name, period, metrics),
-            _files_section(data, name, period),
+            _files_section(data, name, period, raw),
         ]
     )
     cells = data.of("completeness", name, period)
@@ -209,14 +210,15 @@ def _figure_row(f: dict, province: str, kind: str, flagged: bool) -> str:
     )
 
 
-def _files_section(data: SiteData, name: str, period: str) -> str:
-    rows = "".join(_file_row(f) for f in data.of("files", name, period))
+def _files_section(data: SiteData, name: str, period: str, raw: dict[str, str] | None) -> str:
+    rows = "".join(_file_row(f, raw_link(f, raw)) for f in data.of("files", name, period))
     anchors = "".join(f'<span id="province-{escape(p["province_code"])}"></span>' for p in data.provinces)
     return (
         f'<section id="files">{anchors}{heading("Every file received", "收到的全部文件")}'
         + note(
-            "Where each figure came from: the file as uploaded (kept in the lake), its SHA-256, when it arrived, "
-            "and its full validation result. 每个数据的来源：原始文件位置、SHA-256、接收时间及完整校验结果。"
+            "Where each figure came from: the file as uploaded (kept in the lake, and downloadable here where the "
+            "lake is on this machine), its SHA-256, when it arrived, and its full validation result. "
+            "每个数据的来源：原始文件位置（湖在本机时可在此下载）、SHA-256、接收时间及完整校验结果。"
         )
         + table(
             headers(
@@ -232,7 +234,16 @@ def _files_section(data: SiteData, name: str, period: str) -> str:
     )
 
 
-def _file_row(f: dict) -> str:
+def raw_link(f: dict, raw: dict[str, str] | None) -> str:
+    """The download of a file as received, or why the site has none."""
+    if raw is None:
+        return "the lake is on S3: not copied into this site · 原始文件存于对象存储，本站不提供下载"
+    if f["submission_id"] not in raw:
+        return "left in the landing zone: not copied into this site · 原始文件留在上传区，本站不提供下载"
+    return f'<a href="../{escape(raw[f["submission_id"]])}" download>download as received · 下载原始文件</a>'
+
+
+def _file_row(f: dict, raw: str) -> str:
     status = status_pill(f["status"], f["on_time"] if f["status"] == "accepted" else None)
     replaced = (
         f'<br><span class="note">replaced by · 被替换为 <a href="#file-{escape(f["superseded_by"])}">'
@@ -244,7 +255,8 @@ def _file_row(f: dict) -> str:
         f'<tr id="file-{escape(f["submission_id"])}"><td>{escape(f["province_name_zh"] or "—")}</td>'
         f"<td><code>{escape(f['source'])}</code><br>"
         f'<span class="note">sha256 <span class="mono">{escape(f["sha256"])}</span>'
-        f'<br>{f["size_bytes"]:,} bytes · kept at <span class="mono">{escape(f["raw_location"])}</span></span></td>'
+        f'<br>{f["size_bytes"]:,} bytes · kept at <span class="mono">{escape(f["raw_location"])}</span>'
+        f"<br>{raw}</span></td>"
         f'<td class="num">{beijing_time(f["received_at"])}</td><td>{status}{replaced}</td>'
         f'<td><a href="{validation_href(f["submission_id"], 1)}">validation · 校验结果</a></td></tr>'
     )
