@@ -2,7 +2,8 @@
 per report type's suite, rendered with GX's own renderers.
 
 A validation page is named by submission id, and a submission's result never changes, so only
-files without a page are rendered: the cost of a build follows what is new, not the history.
+files without a page are rendered (or those whose top changed: the links back to the pages that
+list the file, its review banner): the cost of a build follows what is new, not the history.
 GX's page template pulls Bootstrap, jQuery and Vega from CDNs; the pages are made self-contained
 (external tags and scripts dropped, a small inline stylesheet added) so that they read offline
 like the rest of the site, and the filter and the developer's snippets that need scripts or code
