@@ -21,27 +21,37 @@ from provincial_reports.declarations import Column, Province, ReportType, provin
 from provincial_reports.tools.builders.files import Row, csv_bytes
 from provincial_reports.validate.resident_id import check_character
 
-# Which declared provinces (the first N, in declared order) send a file for each period, and on which
-# day after the builders' BASE_TIME (2025-02-03) they arrive.
+# How many provinces (the first that may: `senders`) send a file for each period, and on which day
+# after the builders' BASE_TIME (2025-02-03) they arrive.
 SENDERS = {"2025-01": 6, "2025-02": 3}
 ARRIVAL_DAY = {"2025-01": 1, "2025-02": 28}
 PAYMENTS_PER_FILE = 24
 CENT = Decimal("0.01")
 
 
-def declared_samples(hand_drawn: set[str]) -> Iterator[tuple[str, bytes, int]]:
-    """(source, bytes, arrival day) of each sample file of every declared type not in `hand_drawn`."""
+def declared_samples(sent: set[tuple[str, str, str]]) -> Iterator[tuple[str, bytes, int]]:
+    """(source, bytes, arrival day) of each sample file of every declared type with no file in
+    `sent`, the (report type, province, period) of the samples drawn by hand."""
+    drawn_by_hand = {name for name, _, _ in sent}
     for report_type in report_types().values():
-        if report_type.name in hand_drawn:
+        if report_type.name in drawn_by_hand:
             continue
         for period, count in SENDERS.items():
-            for province in list(provinces().values())[:count]:
+            for province in senders(report_type, period, sent)[:count]:
                 rng = random.Random(f"{report_type.name}/{province.code}/{period}")
                 drawn = records_rows if report_type.records else summary_rows
                 rows = drawn(report_type, province, period, rng)
                 slug = province.name_en.lower().replace(" ", "-")
                 source = f"{province.code}/{period}/{slug}-{report_type.name}-{period}.csv"
                 yield source, csv_bytes(report_type, rows), ARRIVAL_DAY[period]
+
+
+def senders(report_type: ReportType, period: str, sent: set[tuple[str, str, str]]) -> list[Province]:
+    """The declared provinces that may send a sample, in declared order. For a records type, those
+    without a sample of the summary it reconciles with: a few payments drawn here would be flagged
+    against every count of a summary drawn with no thought of them."""
+    summary = report_type.records.reconcile_with if report_type.records else None
+    return [p for p in provinces().values() if (summary, p.code, period) not in sent]
 
 
 def summary_rows(report_type: ReportType, province: Province, period: str, rng: random.Random) -> list[Row]:

@@ -5,7 +5,7 @@ What lands is what the provinces' office software writes: CSV in UTF-8, UTF-8 wi
 Excel sheets with a merged title row, JSON from their own systems, Chinese or English headers,
 thousands separators, blank cells. Some files carry the faults the pipeline exists to catch; most
 of those are followed by a corrected resubmission, so the national totals end up covering every
-province but Tibet, which never reports. Everything is deterministic: the figures come from a
+province but Tibet, which never sends its summary. Everything is deterministic: the figures come from a
 seeded random generator and each file gets a fixed arrival time, because the pipeline orders
 files by modification time and a rerun must write byte-identical files. The figures are drawn
 in tools.sample_figures, the files written by the builders' writers (tools.builders.files).
@@ -238,7 +238,8 @@ def write_samples(landing: Path) -> list[str]:
     for position, sample in enumerate(SAMPLES):
         upload(landing, sample.source, content(sample), minute=sample.day * MINUTES_A_DAY + position)
     written = [sample.source for sample in SAMPLES]
-    for position, (source, data, day) in enumerate(declared_samples({REPORT.name}), start=len(SAMPLES)):
+    sent = {(REPORT.name, sample.province, sample.period) for sample in SAMPLES}
+    for position, (source, data, day) in enumerate(declared_samples(sent), start=len(SAMPLES)):
         upload(landing, source, data, minute=day * MINUTES_A_DAY + position)
         written.append(source)
     return written
