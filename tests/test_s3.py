@@ -226,13 +226,17 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
     assert pipeline.discover() == []
 
 
-def test_with_the_lake_on_s3_the_site_says_the_raw_files_are_not_copied_into_it(s3, s3_pipeline, tmp_path, monkeypatch):
-    s3.put_object(
-        Bucket="landing-bucket",
-        Key="incoming/360000/2025-01/x.csv",
-        Body=csv_bytes(WINTER_WARMTH, valid_rows("360000")),
-    )
-    monkeypatch.setenv("REPORTS_SITE", str(tmp_path / "site"))
+def test_with_the_lake_on_s3_the_site_says_the_raw_files_are_not_copied_into_it(s3, tmp_path, monkeypatch):
+    """The report site is local; a raw file stays in an S3 lake and its record says so (one engine:
+    the warehouse plays no part)."""
+    for name, value in (
+        *S3_WORKSPACE.items(),
+        ("warehouse", f"duckdb:///{tmp_path}/w.db"),
+        ("site", tmp_path / "site"),
+    ):
+        monkeypatch.setenv(f"REPORTS_{name.upper()}", str(value))
+    body = csv_bytes(WINTER_WARMTH, valid_rows("360000"))
+    s3.put_object(Bucket="landing-bucket", Key="incoming/360000/2025-01/x.csv", Body=body)
     run_once()
     pipeline.report()
     january = (tmp_path / "site" / "winter_warmth" / "2025-01.html").read_text(encoding="utf-8")
