@@ -11,9 +11,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import yaml
 from aiosmtpd.controller import Controller
 
 SENDER = "reports@consolidation.example.cn"
+# The contacts the tests give three provinces; Jiangxi has two addresses.
+JIANGSU, JIANGXI, BEIJING = "tongji@js-federation.example.cn", "tongji@jx-federation.example.cn", "tj@bj.example.cn"
+CONTACTS = {"320000": JIANGSU, "360000": [JIANGXI, "baosong@jx-federation.example.cn"], "110000": BEIJING}
 
 
 @dataclass(frozen=True)
@@ -71,3 +75,10 @@ def smtp_connection(port: int) -> str:
     retrying), a short timeout."""
     extra = {"disable_ssl": True, "disable_tls": True, "from_email": SENDER, "retry_limit": 0, "timeout": 5}
     return json.dumps({"conn_type": "smtp", "host": "127.0.0.1", "port": port, "extra": extra})
+
+
+def use_contacts(tmp_path, monkeypatch, contacts: dict) -> None:
+    """The contacts as an operator provides them: a YAML file that REPORTS_CONTACTS names."""
+    path = tmp_path / "contacts.yaml"
+    path.write_text(yaml.safe_dump({"contacts": contacts}, allow_unicode=True), encoding="utf-8")
+    monkeypatch.setenv("REPORTS_CONTACTS", str(path))

@@ -14,7 +14,7 @@ import smtplib
 from html import escape
 
 import pytest
-import yaml
+from smtp_server import BEIJING, CONTACTS, JIANGSU, JIANGXI, use_contacts
 from warehouse_state import fingerprint
 
 from provincial_reports import pipeline
@@ -26,15 +26,7 @@ from provincial_reports.stores.warehouse import opened
 from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
-JIANGSU, JIANGXI, BEIJING = "tongji@js-federation.example.cn", "tongji@jx-federation.example.cn", "tj@bj.example.cn"
-CONTACTS = {"320000": JIANGSU, "360000": [JIANGXI, "baosong@jx-federation.example.cn"], "110000": BEIJING}
 LEDGER = "SELECT * FROM ingest.messages_sent ORDER BY message_id"
-
-
-def use_contacts(tmp_path, monkeypatch, contacts: dict) -> None:
-    path = tmp_path / "contacts.yaml"
-    path.write_text(yaml.safe_dump({"contacts": contacts}, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setenv("REPORTS_CONTACTS", str(path))
 
 
 def run_once() -> list[dict]:

@@ -60,6 +60,10 @@ class SendFailed(RuntimeError):
     fails, saying which, after the others went out."""
 
 
+class AddressesRefused(RuntimeError):
+    """The mail server refused every address of a province for good (5xx): a wrong contact."""
+
+
 def unsent(warehouse_url: str, messages: Iterable[Message]) -> list[Message]:
     """The messages the ledger does not hold; the ledger created if the warehouse predates it."""
     with opened(warehouse_url) as warehouse:
@@ -72,26 +76,23 @@ def unsent(warehouse_url: str, messages: Iterable[Message]) -> list[Message]:
 def send_all(warehouse_url: str, messages: list[Message], contacts: Contacts) -> str:
     """Send every message not yet sent, recording each as soon as the server accepted it, with a
     line in the log for each; a line saying how many. SendFailed at the end if some provinces'
-    contacts failed; any other failure at once."""
-    from airflow.providers.smtp.hooks.smtp import SmtpHook
-
-    pending, sent, failed = unsent(warehouse_url, messages), 0, []
-    if not pending:
-        return f"no message to send ({len(messages)} sent before)"
-    with SmtpHook(smtp_conn_id=SMTP_CONNECTION) as hook:
-        for message in pending:
-            try:
-                to = contacts.addresses(message.province_code)
-                if to:
-                    _send(hook, message, to)
-            except (BadAddress, AddressesRefused) as exc:
-                failed.append(f"NOT SENT {message.message_id}: {exc}")
-                print(failed[-1], flush=True)
-                continue
-            if to:
-                _record(warehouse_url, message, to)
-                sent += 1
-            print(_sent_line(message, to, contacts), flush=True)
+    contacts failed; any other failure at once. The mail server is not called when no message has
+    anyone to go to, nor the warehouse when there is no message."""
+    if not messages:
+        return "no message to send"
+    pending, failed = unsent(warehouse_url, messages), []
+    deliveries = []
+    for message in pending:
+        try:
+            to = contacts.addresses(message.province_code)
+        except BadAddress as exc:
+            failed.append(_not_sent(message, exc))
+            continue
+        if to:
+            deliveries.append((message, to))
+        else:
+            print(f"NOT SENT {message.message_id}: {contacts.source} lists no contact for {message.province_code}")
+    sent = _deliver(warehouse_url, deliveries, failed) if deliveries else 0
     summary = f"{sent} message(s) sent, {len(messages) - len(pending)} sent before"
     if failed:
         advice = f"{summary}; {len(failed)} not sent: fix the contacts, then clear the task"
@@ -99,14 +100,28 @@ def send_all(warehouse_url: str, messages: list[Message], contacts: Contacts) ->
     return summary
 
 
-def _sent_line(message: Message, to: tuple[str, ...], contacts: Contacts) -> str:
-    if not to:
-        return f"NOT SENT {message.message_id}: {contacts.source} lists no contact for {message.province_code}"
-    return f"SENT {message.message_id} to {message.province_code} ({len(to)} address(es))"
+def _deliver(warehouse_url: str, deliveries: list[tuple[Message, tuple[str, ...]]], failed: list[str]) -> int:
+    """Over one SMTP connection, each message sent and then recorded; how many were sent."""
+    from airflow.providers.smtp.hooks.smtp import SmtpHook
+
+    sent = 0
+    with SmtpHook(smtp_conn_id=SMTP_CONNECTION) as hook:
+        for message, to in deliveries:
+            try:
+                _send(hook, message, to)
+            except AddressesRefused as exc:
+                failed.append(_not_sent(message, exc))
+                continue
+            _record(warehouse_url, message, to)
+            sent += 1
+            print(f"SENT {message.message_id} to {message.province_code} ({len(to)} address(es))", flush=True)
+    return sent
 
 
-class AddressesRefused(RuntimeError):
-    """The mail server refused every address of a province for good (5xx): a wrong contact."""
+def _not_sent(message: Message, why: Exception) -> str:
+    line = f"NOT SENT {message.message_id}: {why}"
+    print(line, flush=True)
+    return line
 
 
 def _send(hook: object, message: Message, to: tuple[str, ...]) -> None:
