@@ -99,18 +99,20 @@ def test_a_failing_mail_server_fails_the_send_and_the_retry_sends_the_rest(
     answers = run_once()
     loaded = fingerprint(workspace.warehouse_url)
 
-    mail_server.accept = 1  # the first message, then 451: try later
-    with pytest.raises(smtplib.SMTPDataError):
-        pipeline.send_messages(answers)
-    assert [r["province_code"] for r in query(workspace, LEDGER)] == ["110000"], "what was sent, recorded"
     mail_server.stop()
     with pytest.raises(ConnectionRefusedError):
         pipeline.send_messages(answers)
-    assert len(query(workspace, LEDGER)) == 1 and fingerprint(workspace.warehouse_url) == loaded
+    assert query(workspace, LEDGER) == [] and fingerprint(workspace.warehouse_url) == loaded, "nothing touched"
+
+    mail_server.start()
+    mail_server.accept = 1  # the first message, then 451: try later
+    with pytest.raises(smtplib.SMTPDataError):
+        pipeline.send_messages(answers)  # the first retry
+    assert [r["province_code"] for r in query(workspace, LEDGER)] == ["110000"], "what was sent, recorded"
+    assert fingerprint(workspace.warehouse_url) == loaded
 
     mail_server.accept = None
-    mail_server.start()
-    pipeline.send_messages(answers)  # the retry
+    pipeline.send_messages(answers)  # the second retry
     assert [m.to[0] for m in mail_server.received] == [BEIJING, JIANGSU, JIANGXI], "each once"
     assert len(query(workspace, LEDGER)) == 3 and fingerprint(workspace.warehouse_url) == loaded
 
