@@ -12,8 +12,10 @@ import os
 import signal
 import smtplib
 from html import escape
+from pathlib import Path
 
 import pytest
+from browser import chromium, chromium_path
 from smtp_server import BEIJING, CONTACTS, JIANGSU, JIANGXI, use_contacts
 from warehouse_state import fingerprint
 
@@ -27,6 +29,17 @@ from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 LEDGER = "SELECT * FROM ingest.messages_sent ORDER BY message_id"
+ARTEFACTS = Path(os.environ.get("REPORTS_TEST_ARTEFACTS", Path(__file__).parents[1] / "data" / "test-artefacts"))
+# Where each language's column and the list of rules are drawn on the page.
+LAYOUT = """(() => {
+  const box = e => {
+    const r = e.getBoundingClientRect();
+    return {left: r.left, top: r.top, bottom: r.bottom, width: r.width};
+  };
+  const list = document.querySelector('ol');
+  return {zh: box(document.querySelector('td[lang=zh]')), en: box(document.querySelector('td[lang=en]')),
+          rules: list ? list.children.length : 0, list_top: list ? list.getBoundingClientRect().top : 0};
+})()"""
 
 
 def run_once() -> list[dict]:
@@ -175,3 +188,25 @@ def test_contacts_come_from_the_file_or_else_the_airflow_variable(monkeypatch, t
     (tmp_path / "contacts.yaml").write_text("- just a list\n", encoding="utf-8")
     with pytest.raises(ContactsError, match=r"contacts\.yaml: expected `contacts:`"):
         configured_contacts()
+
+
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
+def test_a_message_reads_chinese_first_with_the_english_beside_it_in_a_browser(
+    workspace, mail_server, tmp_path, monkeypatch
+):
+    if not chromium_path():
+        pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    use_contacts(tmp_path, monkeypatch, CONTACTS)
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, unbalanced("360000")))
+    pipeline.send_messages(run_once())
+    [rejected] = mail_server.received
+    page_file = tmp_path / "message.html"
+    page_file.write_text(rejected.html, encoding="utf-8")
+    with chromium() as page:
+        page.open(page_file.as_uri())
+        boxes = page.evaluate(LAYOUT)
+        page.screenshot(ARTEFACTS / "message-rejected.png", width=900)
+        assert page.errors == [] and page.requests == [page_file.as_uri()], "nothing fetched but the message"
+    zh, en = boxes["zh"], boxes["en"]
+    assert zh["width"] > 0 and en["width"] > 0 and zh["left"] < en["left"] and zh["top"] == en["top"], boxes
+    assert boxes["rules"] >= 1 and boxes["list_top"] > max(zh["bottom"], en["bottom"]), "the rules below both"

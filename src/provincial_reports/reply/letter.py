@@ -15,10 +15,10 @@ SIGNATURE = (
 
 
 def letter_html(zh: list[str], en: list[str], listed: list[str] = (), listed_heading: str = "") -> str:
-    """The message body: the Chinese paragraphs and the English ones side by side (one column each on
-    a narrow screen), then the list."""
-    zh_block = "".join(f"<p>{escape(p)}</p>" for p in [*zh, SIGNATURE[0]])
-    en_block = "".join(f"<p>{escape(p)}</p>" for p in [*en, SIGNATURE[1]])
+    """The message body: the Chinese paragraphs and the English ones side by side, then the list,
+    then who sent it."""
+    zh_block = "".join(f"<p>{escape(p)}</p>" for p in zh)
+    en_block = "".join(f"<p>{escape(p)}</p>" for p in en)
     body = (
         '<table role="presentation" style="border-collapse:collapse"><tr>'
         f'<td lang="zh" style="vertical-align:top;padding-right:24px">{zh_block}</td>'
@@ -27,4 +27,5 @@ def letter_html(zh: list[str], en: list[str], listed: list[str] = (), listed_hea
     if listed:
         items = "".join(f"<li>{escape(item)}</li>" for item in listed)
         body += f"<p><strong>{escape(listed_heading)}</strong></p><ol>{items}</ol>"
+    body += f'<p style="color:#5b6875">{escape(SIGNATURE[0])}<br>{escape(SIGNATURE[1])}</p>'
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{body}</body></html>'
