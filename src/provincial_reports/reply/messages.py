@@ -53,11 +53,16 @@ def answer_messages(
     messages = []
     for row in files:
         answer = answer_of(row, flags[row["submission_id"]])
-        declared = report_types.get(row["report_type"])
-        if row["province_code"] is None or (answer == "accepted" and not (declared and declared.messages.on_accept)):
-            continue
-        messages.append(answer_message(row, answer, flags[row["submission_id"]]))
+        if is_told(row, answer, report_types.get(row["report_type"])):
+            messages.append(answer_message(row, answer, flags[row["submission_id"]]))
     return messages
+
+
+def is_told(row: dict, answer: str, declared: ReportType | None) -> bool:
+    """A file whose path names a province; a plain acceptance only where its type declares `on_accept`."""
+    if row["province_code"] is None:
+        return False
+    return answer != "accepted" or bool(declared and declared.messages.on_accept)
 
 
 def answer_of(row: dict, flags: list[dict]) -> str:
@@ -68,6 +73,8 @@ def answer_of(row: dict, flags: list[dict]) -> str:
 
 
 def answer_message(row: dict, answer: str, flags: list[dict]) -> Message:
+    """A file's row of mart.submissions (with its report type's titles) and its open flags, as the
+    message its province reads."""
     zh_word, en_word = ANSWER_WORDS.get(answer, NOT_ACCEPTED)
     title_zh, title_en = row["title_zh"] or "报表", row["title_en"] or "report"
     period = row["period"] or "—"
