@@ -131,7 +131,8 @@ def test_a_failing_mail_server_fails_the_send_and_the_retry_sends_the_rest(
 
 
 def test_a_bad_address_fails_only_its_province_and_says_so(workspace, mail_server, tmp_path, monkeypatch, capsys):
-    use_contacts(tmp_path, monkeypatch, {**CONTACTS, "360000": ["tongji@jx-federation.example.cn", "jiangxi"]})
+    contacts = {**CONTACTS, "360000": ["tongji@jx-federation.example.cn", "jiangxi"], "990000": "x@y.example.cn"}
+    use_contacts(tmp_path, monkeypatch, contacts)
     mail_server.refused = {BEIJING}  # an address the mail server does not know
     for minute, code in enumerate(("110000", "320000", "360000")):
         upload(workspace.landing, f"{code}/2025-01/{code}.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
@@ -144,6 +145,7 @@ def test_a_bad_address_fails_only_its_province_and_says_so(workspace, mail_serve
     )
     log = capsys.readouterr().out
     assert log.count("NOT SENT") == 2 and "SENT answer/" in log
+    assert "'990000' is no declared province" in log
     assert [m.to for m in mail_server.received] == [(JIANGSU,)], "no address of Jiangxi's half written to"
     assert [r["province_code"] for r in query(workspace, LEDGER)] == ["320000"]
 
