@@ -45,6 +45,11 @@ SETTINGS = (
         "2",
         "how often Airflow retries a failed task, 2 min apart (read when the DAG is parsed); make run/demo: 0",
     ),
+    Setting(
+        "REPORTS_CONTACTS",
+        "(none: no messages sent)",
+        "provinces' e-mail contacts, YAML/JSON (deploy/contacts.example.yaml); else Airflow Variable reports_contacts",
+    ),
     Setting("REPORTS_FAILPOINT", "(none)", "tests only: kill or stop the process at a named place (failpoints.py)"),
     Setting("REPORTS_S3_ACCESS_KEY", "reports-pipeline", "the pipeline's MinIO user, for `cli access mc-script`"),
     Setting("REPORTS_S3_SECRET_KEY", "(none)", "that user's secret, for `cli access mc-script`"),
