@@ -59,7 +59,10 @@ def measure_floor(args: argparse.Namespace) -> dict:
 
 
 def start_worker() -> None:
-    """What an Airflow worker has done before its first task: imports, the GX context."""
+    """What an Airflow worker has done before its first task: imports (polars' for the pseudonyms
+    included), the GX context."""
+    import polars_hash  # noqa: F401
+
     from provincial_reports.validate.suites import batch_definition
 
     batch_definition()
