@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import multiprocessing
 import random
 from pathlib import Path
 
@@ -83,3 +84,20 @@ def test_whole_array_pseudonyms_agree_with_hmac_row_by_row_over_many_numbers():
     found = pseudonyms(pa.array(numbers), KEY).to_pylist()
     assert found == [hmac.new(KEY, n.strip().upper().encode(), hashlib.sha256).hexdigest()[:32] for n in numbers]
     assert pseudonyms(pa.array(numbers).slice(5000), KEY).to_pylist() == found[5000:]
+
+
+def test_pseudonyms_still_work_in_a_process_forked_after_using_them():
+    """Polars' pool of threads does not survive a fork: a child of a process that had used it would
+    hang on its first pseudonym (the crash tests fork; so may a worker) unless polars runs on one."""
+    numbers = pa.array([f"{n:018d}" for n in range(50_000)])
+    expected = pseudonyms(numbers, KEY)
+    results = multiprocessing.get_context("fork").Queue()
+    in_child = multiprocessing.get_context("fork").Process(
+        target=lambda: results.put(pseudonyms(numbers, KEY).to_pylist())
+    )
+    in_child.start()
+    try:
+        assert results.get(timeout=60) == expected.to_pylist()
+    finally:
+        in_child.join(5)
+        in_child.kill()

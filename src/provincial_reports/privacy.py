@@ -5,9 +5,10 @@ The pseudonym is HMAC-SHA-256 of the trimmed, upper-cased number under the key, 
 in hex (docs/pseudonyms.md: the exact definition and test vectors): the same person gets the same
 pseudonym in every file and period (so distinct beneficiaries and duplicate payments can still be
 counted), while nobody without the key can go back from pseudonym to person, not even by hashing
-all 10^17 possible numbers. Over a batch it is computed in native code, a whole array at a time. The key comes from the environment
-(REPORTS_PSEUDONYM_KEY) or the Airflow connection `reports_pseudonym_key` (its password); with
-neither, processing personal data is refused. `make demo` sets a demo key of its own.
+all 10^17 possible numbers. Over a batch it is computed in native code, a whole array at a time.
+The key comes from the environment (REPORTS_PSEUDONYM_KEY) or the Airflow connection
+`reports_pseudonym_key` (its password); with neither, processing personal data is refused.
+`make demo` sets a demo key of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from provincial_reports.stores.secrets import airflow_connection
 from provincial_reports.validate.resident_id import cleaned
 
 KEY_ENV = "REPORTS_PSEUDONYM_KEY"
+POLARS_THREADS = "POLARS_MAX_THREADS"
 KEY_CONNECTION = "reports_pseudonym_key"
 MIN_KEY_BYTES = 16
 PSEUDONYM_BYTES = 16  # 128 bits
@@ -61,6 +63,10 @@ def pseudonym(identity_number: str, key: bytes) -> str:
 def pseudonyms(numbers: pa.Array, key: bytes) -> pa.Array:
     """`pseudonym` of every number in a batch (null stays null), over the whole array in native
     code (polars-hash's HMAC-SHA-256), a fraction of the cost of hashing row by row in Python."""
+    # Polars on one thread, set before its first import: worker processes are the parallelism, as
+    # for a worker's DuckDB, and a process forked after polars' pool of threads had started would
+    # deadlock on its first use of polars (the crash tests fork, so may a worker).
+    os.environ.setdefault(POLARS_THREADS, "1")
     import polars as pl
     import polars_hash  # registers the `chash` namespace on polars expressions  # noqa: F401
 
