@@ -24,10 +24,10 @@ from provincial_reports.stores.secrets import airflow_connection
 from provincial_reports.validate.resident_id import cleaned
 
 KEY_ENV = "REPORTS_PSEUDONYM_KEY"
-POLARS_THREADS = "POLARS_MAX_THREADS"
 KEY_CONNECTION = "reports_pseudonym_key"
 MIN_KEY_BYTES = 16
 PSEUDONYM_BYTES = 16  # 128 bits
+POLARS_THREADS = "POLARS_MAX_THREADS"
 # Masking keeps the issuing region (the first 6 characters) and the last 4, as a bank statement does.
 SHOWN_FIRST, SHOWN_LAST = 6, 4
 IDENTITY_NUMBER = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{3}[0-9Xx])(?![0-9A-Za-z])")
