@@ -140,6 +140,16 @@ class ReviewRule(Declared):
     min_previous_periods: int
 
 
+class ReleaseConditions(Declared):
+    """The `release:` section: what must hold for a reviewer's approval to publish the national
+    figures without a comment (publish/candidate.py), e.g. `release: {min_provinces: 25, no_open_flags: true}`.
+    A reviewer may approve anyway, with a comment, recorded as such."""
+
+    min_provinces: int | None = Field(default=None, ge=1)  # every metric covers at least this many provinces
+    no_open_flags: bool = False  # no review flag on the period's figures is open
+    after_deadline: bool = False  # the period's deadline (due_day) has passed
+
+
 class ReportType(Declared):
     name: str = Field(pattern=IDENTIFIER)
     title_zh: str = Field(min_length=1)
@@ -150,6 +160,7 @@ class ReportType(Declared):
     due_day: int | None = Field(default=None, ge=1, le=28)  # files are due by the end of this day of the next month
     records: RecordsRules | None = None  # a records type: payment records, read in batches
     review: Review = Review()
+    release: ReleaseConditions = ReleaseConditions()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
