@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from provincial_reports.config import redacted, settings, settings_text
+from provincial_reports.config import redacted, setting, settings, settings_text
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
 from provincial_reports.report.terminal import flags_table, submissions_table, totals_table
@@ -80,6 +80,32 @@ def review_confirm(target: str, by: str, comment: str) -> int:
     if not confirmed:
         print(f"error: no open review flag is {target} (`cli review list` shows them)", file=sys.stderr)
         return 2
+    return 0
+
+
+def releases(command: str, run_id: str | None, comment: str, release_at: str) -> int:
+    """Sign-off through Airflow's REST API (tools/releases.py): the pending approvals, or a
+    reviewer's answer to one; exit 2 with one line when it is refused or Airflow cannot be reached."""
+    import httpx
+
+    from provincial_reports.tools.releases import airflow_api, pending, respond
+
+    try:
+        with airflow_api() as api:
+            if command == "pending":
+                waiting = pending(api)
+                for p in waiting:
+                    print(f"{p['run_id']}  since {p['since']}\n    {p['subject']}")
+                print(f"{len(waiting)} sign-off(s) pending" if waiting else "no sign-off is pending")
+                return 0
+            answer = respond(api, run_id, command == "approve", comment, release_at)
+    except ValueError as exc:  # ResponseRefused among them
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except httpx.HTTPError as exc:
+        print(f"error: Airflow's API at {setting('REPORTS_AIRFLOW_API')} (REPORTS_AIRFLOW_API): {exc}", file=sys.stderr)
+        return 2
+    print(f"{answer['chosen_options'][0]} recorded for {run_id} by {answer['responded_by']['name']}")
     return 0
 
 
@@ -178,6 +204,16 @@ def parser() -> argparse.ArgumentParser:
     confirm.add_argument("target", help="a flag id, or unit/period/metric (e.g. 320000/2025-02/funds_total)")
     confirm.add_argument("--by", required=True, help="who confirms (recorded)")
     confirm.add_argument("--comment", required=True, help="why the figure is right (recorded)")
+    sign_offs = commands.add_parser("releases", help="official figures: pending sign-offs, approve or reject one")
+    release_commands = sign_offs.add_subparsers(dest="releases", required=True)
+    release_commands.add_parser("pending", help="the publish_national_totals runs waiting for a reviewer")
+    approve = release_commands.add_parser("approve", help="approve a run's candidate: it becomes a release")
+    approve.add_argument("run_id")
+    approve.add_argument("--comment", default="", help="why (required when a release condition does not hold)")
+    approve.add_argument("--release-at", default="", help="release instant, ISO 8601 with zone; hidden until then")
+    reject = release_commands.add_parser("reject", help="reject a run's candidate: nothing is published")
+    reject.add_argument("run_id")
+    reject.add_argument("--comment", required=True, help="why (recorded)")
     policies = commands.add_parser("access", help="the provinces' MinIO access (deploy/minio/)")
     policy_commands = policies.add_subparsers(dest="access", required=True)
     written = policy_commands.add_parser("write", help="write one <code>.json IAM policy per province into a folder")
@@ -211,6 +247,9 @@ def run(args: argparse.Namespace) -> int:
         return report()
     if args.command == "review":
         return review_list() if args.review == "list" else review_confirm(args.target, args.by, args.comment)
+    if args.command == "releases":
+        run_id, comment = getattr(args, "run_id", None), getattr(args, "comment", "")
+        return releases(args.releases, run_id, comment, getattr(args, "release_at", ""))
     if args.command == "access":
         return access(args.access, getattr(args, "folder", None))
     return create_roles() if args.command == "roles" else show()

@@ -81,15 +81,22 @@ def record_decision(warehouse: Warehouse, candidate: dict, response: dict, dag_r
         return warehouse.query(DECISION, (dag_run_id,))[0]
 
 
-def release_instant(text: str, approved_at: datetime) -> datetime:
-    """The release instant a reviewer gave (ISO 8601 with its zone, e.g. 2026-12-05T09:00+08:00) as
-    naive UTC; none given, or one already past, is the approval itself."""
+def parsed_instant(text: str) -> datetime | None:
+    """A release instant as a reviewer writes it (ISO 8601 with its zone, e.g. 2026-12-05T09:00+08:00)
+    in naive UTC; None when none is given. ValueError for text that is not one, or has no zone."""
     if not text.strip():
-        return approved_at
+        return None
     given = datetime.fromisoformat(text.strip())
     if given.tzinfo is None:
         raise ValueError(f"release instant {text!r} has no time zone: write it as 2026-12-05T09:00+08:00")
-    return max(given.astimezone(UTC).replace(tzinfo=None), approved_at)
+    return given.astimezone(UTC).replace(tzinfo=None)
+
+
+def release_instant(text: str, approved_at: datetime) -> datetime:
+    """When the release becomes visible: the instant given, or the approval itself when none is
+    given or the one given is already past."""
+    given = parsed_instant(text)
+    return approved_at if given is None else max(given, approved_at)
 
 
 def _decision(candidate: dict, response: dict) -> dict:
