@@ -11,6 +11,7 @@ from provincial_reports.report.data_docs import build_data_docs
 from provincial_reports.report.html import period_href, write_page
 from provincial_reports.report.index_page import index_page
 from provincial_reports.report.period_page import period_page
+from provincial_reports.report.releases import write_release_pages
 from provincial_reports.report.site_data import read_site_data
 from provincial_reports.stores.objects import Store
 from provincial_reports.stores.warehouse import Warehouse
@@ -27,5 +28,6 @@ def refresh_site(warehouse: Warehouse, lake: Store, site: Path, as_of: datetime 
         for period in data.periods(rt["report_type"]):
             write_page(site / period_href(rt["report_type"], period), period_page(data, rt, period))
             pages += 1
+    pages += write_release_pages(data, site)
     new_docs = build_data_docs(site, lake, data.files, list(report_types().values()), data.flags)
     return f"Report site {site}: {pages} report page(s), {new_docs} new validation page(s); open {site / 'index.html'}"
