@@ -15,6 +15,8 @@ national figures, the official figures BI reads in `mart.official_totals`, once 
 3. `decide`: in one warehouse transaction, the release (on approval) and the decision (always),
    copied from Airflow into `mart.releases`, `mart.release_decisions`. Releases are never changed:
    a later approval with other figures is the next revision (r2, r3, …), with `mart.release_changes`.
+4. `report`: the report site redrawn (`REPORTS_SITE`). A release embargoed until a later instant appears
+   in the marts at that instant, and on the site at its next redraw (the consolidation's hourly run).
 """
 
 from __future__ import annotations
@@ -71,9 +73,16 @@ def publish_national_totals():
 
         return sign_off.decide(candidate, response, get_current_context()["run_id"])
 
+    @task(trigger_rule="none_failed")
+    def report() -> None:
+        """The report site redrawn: the release's page, the official figures beside the provisional ones."""
+        from provincial_reports import pipeline
+
+        print(pipeline.report())
+
     candidate = prepare()
     candidate >> reviewer
-    decide(candidate, reviewer.output)
+    decide(candidate, reviewer.output) >> report()
 
 
 publish_national_totals()

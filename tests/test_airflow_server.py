@@ -84,6 +84,7 @@ def airflow(tmp_path: Path, postgres_server: str, workspace) -> Iterator[Airflow
         REPORTS_LANDING=str(workspace.landing),
         REPORTS_LAKE=str(workspace.lake),
         REPORTS_WAREHOUSE=workspace.warehouse_url,
+        REPORTS_SITE=str(workspace.site),
     )
     migrated_home(home, **env)
     running = Airflow(home, env, port, password)

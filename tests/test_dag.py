@@ -78,6 +78,7 @@ def test_the_publish_dag_waits_for_a_reviewer_between_prepare_and_decide():
     assert tasks["sign_off"].upstream_task_ids == {"prepare"}
     assert tasks["decide"].upstream_task_ids == {"prepare", "sign_off"}
     assert tasks["decide"].pool == "reports_warehouse", "releases are written by the one warehouse writer"
+    assert tasks["report"].upstream_task_ids == {"decide"}, "the site shows the release"
 
 
 def test_one_run_under_airflow_consolidates_all_31_provinces(airflow_home, workspace):

@@ -126,6 +126,13 @@ def run_dag(dag_id: str, runs: Path) -> int:
     return run_watched(dag_id, runs)
 
 
+def demo_release(report_type: str, period: str, home: Path, port: int) -> int:
+    """`make demo`'s release, signed off over Airflow's REST API (tools/demo_release.py)."""
+    from provincial_reports.tools.demo_release import publish_demo_release
+
+    return publish_demo_release(report_type, period, home, port)
+
+
 def samples(landing: Path) -> int:
     """The demo's submissions, each with its arrival time as modification time."""
     from provincial_reports.tools.samples import write_samples
@@ -188,6 +195,11 @@ def parser() -> argparse.ArgumentParser:
     dag_run = commands.add_parser("run-dag", help="run a DAG once under `airflow dags test`, showing progress")
     dag_run.add_argument("dag_id")
     dag_run.add_argument("runs", type=Path, help="the folder that keeps one log per run")
+    demo = commands.add_parser("demo-release", help="make demo: publish one release, approved over the REST API")
+    demo.add_argument("report_type")
+    demo.add_argument("period")
+    demo.add_argument("home", type=Path, help="AIRFLOW_HOME (its runs/ keeps the run's log)")
+    demo.add_argument("--port", type=int, default=8794, help="the api-server's port while it runs")
     sample = commands.add_parser("samples", help="write the demo submissions into a landing folder")
     sample.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
@@ -241,6 +253,8 @@ def run(args: argparse.Namespace) -> int:
         return new_report_type(args.name, args.title_zh, args.title_en, args.metric, args.due_day)
     if args.command == "export":
         return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
+    if args.command == "demo-release":
+        return demo_release(args.report_type, args.period, args.home, args.port)
     if args.command == "samples":
         return samples(args.landing)
     if args.command == "report":

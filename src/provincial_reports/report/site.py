@@ -11,7 +11,7 @@ from provincial_reports.report.data_docs import build_data_docs
 from provincial_reports.report.html import period_href, write_page
 from provincial_reports.report.index_page import index_page
 from provincial_reports.report.period_page import period_page
-from provincial_reports.report.releases import write_release_pages
+from provincial_reports.report.release_page import write_release_pages
 from provincial_reports.report.site_data import read_site_data
 from provincial_reports.stores.objects import Store
 from provincial_reports.stores.warehouse import Warehouse
