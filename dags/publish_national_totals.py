@@ -50,7 +50,12 @@ def publish_national_totals():
         from provincial_reports.publish import sign_off
 
         params = get_current_context()["params"]
-        return sign_off.prepare(params["report_type"], params["period"])
+        try:
+            return sign_off.prepare(params["report_type"], params["period"])
+        except ValueError as exc:  # no such report type, or no file for the period: retrying changes nothing
+            from airflow.sdk.exceptions import AirflowFailException
+
+            raise AirflowFailException(str(exc)) from exc
 
     reviewer = HITLOperator(
         task_id="sign_off",

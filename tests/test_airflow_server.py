@@ -214,6 +214,8 @@ def test_a_reviewer_signs_off_releases_through_the_rest_api(airflow, workspace, 
                 for attempt in range(1, t["try_number"] + 1):
                     log = api.get(f"/dags/{PUBLISH}/dagRuns/{run_id}/taskInstances/{t['task_id']}/logs/{attempt}")
                     print("\n".join(str(e.get("event")) for e in log.json().get("content", [])[-30:]))
+            scheduler = (airflow.home / "scheduler.log").read_text(errors="replace").splitlines()
+            print("\n".join(line[:400] for line in scheduler if run_id in line or "sign_off" in line))
         return final
 
     # Three provinces of 31: winter_warmth's conditions (25 provinces) do not hold, so an approval needs a comment.

@@ -251,3 +251,27 @@ def test_reports_bi_cannot_read_an_embargoed_release_before_its_instant(workspac
         # No run since: the same session sees it at its instant.
         assert bi.execute("SELECT release_id FROM mart.releases").fetchall() == [("winter_warmth/2025-01/r1",)]
         assert bi.execute("SELECT count(*) FROM mart.official_totals").fetchone() == (len(WINTER_WARMTH.metrics),)
+
+
+def test_a_release_instant_without_its_zone_publishes_nothing(workspace, conditions_of_two):
+    load_three(workspace)
+    refused = decide(prepare("winter_warmth", "2025-01"), response(release_at="2026-12-05T09:00"), "run-1")
+    assert refused["decision"] == "refused" and "no time zone" in refused["note"]
+    assert query(workspace, "SELECT * FROM mart.releases") == []
+
+
+def test_the_same_files_hash_to_the_same_content_on_both_engines(tmp_path, postgres_database, monkeypatch):
+    """The content hash is over a canonical serialisation: DuckDB and PostgreSQL, which return sums
+    at different scales, give the same candidate the same sha256."""
+    hashes = []
+    for name, url in (("duckdb", f"duckdb:///{tmp_path / 'warehouse.duckdb'}"), ("postgresql", postgres_database)):
+        for setting, place in (("LANDING", "landing"), ("LAKE", "lake")):
+            monkeypatch.setenv(f"REPORTS_{setting}", str(tmp_path / name / place))
+        monkeypatch.setenv("REPORTS_WAREHOUSE", url)
+        for code in PROVINCES:
+            upload(
+                tmp_path / name / "landing", f"{code}/2025-01/{code}.csv", csv_bytes(WINTER_WARMTH, valid_rows(code))
+            )
+        pipeline.load([pipeline.process(a) for a in pipeline.discover()])
+        hashes.append(prepare("winter_warmth", "2025-01")["content_sha256"])
+    assert hashes[0] == hashes[1]
