@@ -200,7 +200,18 @@ def test_a_reviewer_signs_off_releases_through_the_rest_api(airflow, workspace, 
         wait_for(
             f"{run_id} to wait for a reviewer", lambda: run_id in {p["run_id"] for p in pending(api)}, airflow.logs
         )
+        # A person reads before answering. An answer within the scheduler's loop of the park, before
+        # the scheduler has taken the parked process's exit, meets an Airflow 3.3 race: that exit is
+        # counted against the resumed try (same key) and the task is failed. So answer after it.
+        wait_for(f"the scheduler to see {run_id}'s sign-off parked", lambda: parked(run_id), airflow.logs)
         return run_id
+
+    def parked(run_id: str) -> bool:
+        scheduler = (airflow.home / "scheduler.log").read_text(errors="replace")
+        return any(
+            "TaskInstance Finished" in line and "task_id=sign_off" in line and f"run_id={run_id}" in line
+            for line in scheduler.splitlines()
+        )
 
     def finished(run_id: str) -> str:
         """The run's final state; its tasks' logs when it failed, to say why."""

@@ -36,10 +36,16 @@ def airflow_api(url: str | None = None, user: str | None = None, password: str |
 
 
 def pending(api: httpx.Client) -> list[dict]:
-    """The sign-offs waiting for a reviewer, oldest first: run id, subject, since when."""
+    """The sign-offs waiting for a reviewer, oldest first: run id, subject, since when. Only tasks
+    parked waiting (awaiting_input): the question is written a moment before the task parks."""
     answer = api.get(
         f"/dags/{DAG_ID}/dagRuns/~/hitlDetails",
-        params={"response_received": False, "task_id": SIGN_OFF_TASK, "order_by": "created_at"},
+        params={
+            "response_received": False,
+            "task_id": SIGN_OFF_TASK,
+            "state": "awaiting_input",
+            "order_by": "created_at",
+        },
     )
     answer.raise_for_status()
     return [
