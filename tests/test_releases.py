@@ -16,7 +16,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from provincial_reports import pipeline
+from provincial_reports import cli, pipeline
 from provincial_reports.cli import create_roles
 from provincial_reports.config import PROJECT_ROOT
 from provincial_reports.publish.sign_off import decide, prepare
@@ -66,7 +66,9 @@ def query(workspace, sql: str, params: tuple = ()) -> list[dict]:
         return warehouse.query(sql, params)
 
 
-def test_an_approved_candidate_becomes_a_release_with_its_figures_and_files(workspace, conditions_of_two):
+def test_an_approved_candidate_becomes_a_release_with_its_figures_and_files(
+    workspace, conditions_of_two, tmp_path, capsys
+):
     load_three(workspace)
     candidate = prepare("winter_warmth", "2025-01")
     assert candidate["conditions_met"] and candidate["previous_release_id"] is None
@@ -94,6 +96,12 @@ def test_an_approved_candidate_becomes_a_release_with_its_figures_and_files(work
     assert sorted(files, key=str) == sorted(ledger, key=str) and len(files) == 3
     [recorded] = query(workspace, "SELECT decision, decided_by, release_id FROM mart.release_decisions")
     assert recorded == {"decision": "approved", "decided_by": "Wang Fang", "release_id": "winter_warmth/2025-01/r1"}
+    # What operators and auditors read besides BI: `cli show` and `cli export`.
+    assert cli.main(["show"]) == 0
+    assert "winter_warmth/2025-01/r1  released" in capsys.readouterr().out
+    assert cli.main(["export", str(tmp_path / "export"), "--mart", "official_totals", "--mart", "releases"]) == 0
+    exported = (tmp_path / "export" / "official_totals.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert len(exported) == 1 + len(WINTER_WARMTH.metrics) and "winter_warmth/2025-01/r1" in exported[1]
 
 
 def test_publishing_the_same_content_again_is_the_same_release(workspace, conditions_of_two):

@@ -18,7 +18,7 @@ from pathlib import Path
 from provincial_reports.config import redacted, setting, settings, settings_text
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
-from provincial_reports.report.terminal import flags_table, submissions_table, totals_table
+from provincial_reports.report.terminal import flags_table, releases_text, submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import SQL, WarehouseUnavailable, opened, opened_for_reading
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
@@ -34,6 +34,8 @@ def show() -> int:
         print(submissions_table(warehouse))
         print("\nNational totals (mart.national_totals):")
         print(totals_table(national_totals(warehouse)))
+        print("\nOfficial figures: the latest releases (mart.releases; their figures in mart.official_totals):")
+        print(releases_text(warehouse.query("SELECT * FROM mart.releases ORDER BY report_type, period")))
         print("\nOpen review flags (mart.review_flags; confirm one with `cli review confirm`):")
         print(flags_table(open_flags(warehouse)))
         unanswered = find_new_arrivals(open_store(config.landing), ledger_keys(warehouse))
