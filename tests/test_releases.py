@@ -172,7 +172,7 @@ def test_a_resubmission_makes_the_next_release_a_revision_recording_the_changes(
     assert query(workspace, FUNDS.format("mart.official_totals")) == [{"value": Decimal(19280)}]
 
 
-def test_a_rejection_publishes_nothing_and_is_recorded(workspace, conditions_of_two):
+def test_a_rejection_or_an_instant_without_its_zone_publishes_nothing_and_is_recorded(workspace, conditions_of_two):
     load_three(workspace)
     decision = decide(prepare("winter_warmth", "2025-01"), response("Reject", "Xinjiang is revising"), "run-1")
 
@@ -181,6 +181,10 @@ def test_a_rejection_publishes_nothing_and_is_recorded(workspace, conditions_of_
     assert query(workspace, "SELECT * FROM mart.official_totals") == []
     [recorded] = query(workspace, "SELECT decision, comment FROM mart.release_decisions")
     assert recorded == {"decision": "rejected", "comment": "Xinjiang is revising"}
+    # An approval whose release instant has no zone (whose 09:00?) publishes nothing either.
+    refused = decide(prepare("winter_warmth", "2025-01"), response(release_at="2026-12-05T09:00"), "run-2")
+    assert refused["decision"] == "refused" and "no time zone" in refused["note"]
+    assert query(workspace, "SELECT * FROM mart.releases") == []
 
 
 def test_unmet_release_conditions_need_a_comment_and_are_recorded_as_approved_anyway(workspace):
@@ -259,13 +263,6 @@ def test_reports_bi_cannot_read_an_embargoed_release_before_its_instant(workspac
         # No run since: the same session sees it at its instant.
         assert bi.execute("SELECT release_id FROM mart.releases").fetchall() == [("winter_warmth/2025-01/r1",)]
         assert bi.execute("SELECT count(*) FROM mart.official_totals").fetchone() == (len(WINTER_WARMTH.metrics),)
-
-
-def test_a_release_instant_without_its_zone_publishes_nothing(workspace, conditions_of_two):
-    load_three(workspace)
-    refused = decide(prepare("winter_warmth", "2025-01"), response(release_at="2026-12-05T09:00"), "run-1")
-    assert refused["decision"] == "refused" and "no time zone" in refused["note"]
-    assert query(workspace, "SELECT * FROM mart.releases") == []
 
 
 def test_the_same_files_hash_to_the_same_content_on_both_engines(tmp_path, postgres_database, monkeypatch):
