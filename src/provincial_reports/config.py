@@ -40,6 +40,11 @@ SETTINGS = (
         "(none: records files refused)",
         "key of the identity numbers' pseudonyms, 16+ bytes; else Airflow connection reports_pseudonym_key",
     ),
+    Setting(
+        "REPORTS_CONTACTS",
+        "(none: no messages sent)",
+        "provinces' e-mail contacts, YAML/JSON (deploy/contacts.example.yaml); else Airflow Variable reports_contacts",
+    ),
     Setting("REPORTS_FAILPOINT", "(none)", "tests only: kill or stop the process at a named place (failpoints.py)"),
     Setting("REPORTS_AIRFLOW_API", "http://localhost:8080", "Airflow's API server, for `cli releases` (sign-off)"),
     Setting("REPORTS_AIRFLOW_USER", "admin", "the reviewer's Airflow login, for `cli releases`"),
