@@ -5,9 +5,11 @@ REPORTS_TEST_ARTEFACTS) for a person to look at."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urldefrag
 
@@ -16,6 +18,7 @@ from browser import chromium, chromium_path, serve
 
 from provincial_reports import pipeline
 from provincial_reports.declarations import report_types
+from provincial_reports.publish import sign_off
 from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
@@ -89,9 +92,38 @@ def site(tmp_path_factory) -> Path:
             env.setenv(f"REPORTS_{name}", str(where))
         env.setenv("REPORTS_WAREHOUSE", f"duckdb:///{root / 'warehouse.duckdb'}")
         upload_history(root / "landing")
-        pipeline.load([pipeline.process(a) for a in pipeline.discover()])
+        publish_and_revise(root / "landing", root / "held back")
         pipeline.report()
     return root / "site"
+
+
+LATER = ("320000/2025-04/jiangsu-2025-04.csv", "330000/2025-01/zhejiang-corrected.csv")
+
+
+def publish_and_revise(landing: Path, aside: Path) -> None:
+    """Releases as a reviewer makes them: 2025-01 and 2025-04 released before the last two files
+    arrive (Zhejiang's correction, Jiangsu's yuan slip), then 2025-01 again: r2, with Zhejiang in
+    it; April's official figure stays r1, which the live, provisional one no longer matches."""
+    for source in LATER:
+        (aside / source).parent.mkdir(parents=True, exist_ok=True)
+        (landing / source).rename(aside / source)  # a rename keeps the arrival time
+    pipeline.load([pipeline.process(a) for a in pipeline.discover()])
+    approve("2025-01", "run-1")
+    approve("2025-04", "run-2")
+    for source in LATER:
+        (aside / source).rename(landing / source)
+    pipeline.load([pipeline.process(a) for a in pipeline.discover()])
+    approve("2025-01", "run-3")
+
+
+def approve(period: str, run_id: str) -> None:
+    response = {
+        "chosen_options": ["Approve"],
+        "params_input": {"comment": "early figures for the ministry", "release_at": ""},
+        "responded_by_user": {"id": "wang", "name": "Wang Fang"},
+        "responded_at": datetime.now(UTC),
+    }
+    sign_off.decide(sign_off.prepare("winter_warmth", period), response, run_id)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +136,9 @@ def crawl(site: Path) -> dict[str, dict]:
         while queue:
             url = queue.pop(0)
             if url in seen or not url.startswith(base):
+                continue
+            if not url.endswith(".html"):  # a release's downloads: fetched, not shown
+                seen[url] = {"status": _status(url), "links": [], "ids": [], "errors": [], "requests": [url]}
                 continue
             page.open(url)
             facts = page.evaluate(PAGE_FACTS)
@@ -228,3 +263,28 @@ def test_a_files_record_downloads_it_as_received(crawl, site):
     assert sorted(downloads.values()) == sent
     names = [link.rsplit("/", 1)[1] for link in downloads]
     assert sorted(names) == sorted(f"{i.removeprefix('file-')}.csv" for i in january["ids"] if i.startswith("file-"))
+
+
+def test_the_release_pages_show_official_figures_their_changes_and_downloads(crawl, site):
+    assert {
+        "releases/winter_warmth/2025-01/r1.html",
+        "releases/winter_warmth/2025-01/r2.html",
+        "releases/winter_warmth/2025-04/r1.html",
+        "releases/winter_warmth/2025-01/r2.csv",
+        "releases/winter_warmth/2025-01/r2.xlsx",
+    } <= set(crawl)
+    r2 = crawl["releases/winter_warmth/2025-01/r2.html"]
+    assert {"approval", "downloads", "figures", "changes", "files", "metric-funds_total"} <= set(r2["ids"])
+    text = (site / "releases/winter_warmth/2025-01/r2.html").read_text(encoding="utf-8")
+    for download in ("r2.csv", "r2.xlsx"):
+        digest = hashlib.sha256((site / "releases/winter_warmth/2025-01" / download).read_bytes()).hexdigest()
+        assert digest in text, f"the page gives {download}'s sha256"
+    assert "浙江省" in text.split('id="changes"')[1].split("</section>")[0], "Zhejiang's correction is the change"
+    csv_text = (site / "releases/winter_warmth/2025-01/r2.csv").read_text(encoding="utf-8-sig")
+    assert csv_text.count("\n") == 1 + METRICS * 4, "a header, the national figures and three provinces' figures"
+    # April's provisional figure moved after its release (Jiangsu's yuan slip): the period page says so.
+    april = (site / "winter_warmth/2025-04.html").read_text(encoding="utf-8")
+    assert "revised since release r1" in april and "../releases/winter_warmth/2025-04/r1.html" in april
+    index = crawl["index.html"]["links"]
+    assert any(link.endswith("releases/winter_warmth/2025-01/r2.html") for link in index), "the release history"
+    assert list(ARTEFACTS.glob("releases_winter_warmth_2025-01_r2.png"))

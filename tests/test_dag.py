@@ -84,6 +84,21 @@ def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):
     assert writers == ["load", "send_messages"] and pools[dag.get_task("load").pool]["slots"] == 1
 
 
+def test_the_publish_dag_waits_for_a_reviewer_between_prepare_and_decide():
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    publish = DagBag(dag_folder=str(DAGS)).dags["publish_national_totals"]
+    assert publish.schedule is None and set(publish.params) == {"report_type", "period"}
+    tasks = {t.task_id: t for t in publish.tasks}
+    assert isinstance(tasks["sign_off"], HITLOperator) and tasks["sign_off"].options == ["Approve", "Reject"]
+    assert set(tasks["sign_off"].params) == {"comment", "release_at"}
+    assert tasks["sign_off"].upstream_task_ids == {"prepare"}
+    assert tasks["decide"].upstream_task_ids == {"prepare", "sign_off"}
+    assert tasks["decide"].pool == "reports_warehouse", "releases are written by the one warehouse writer"
+    assert tasks["report"].upstream_task_ids == {"decide"}, "the site shows the release"
+
+
 def test_one_run_under_airflow_consolidates_all_31_provinces(
     airflow_home, workspace, mail_server, tmp_path, monkeypatch
 ):

@@ -51,6 +51,9 @@ SETTINGS = (
         "provinces' e-mail contacts, YAML/JSON (deploy/contacts.example.yaml); else Airflow Variable reports_contacts",
     ),
     Setting("REPORTS_FAILPOINT", "(none)", "tests only: kill or stop the process at a named place (failpoints.py)"),
+    Setting("REPORTS_AIRFLOW_API", "http://localhost:8080", "Airflow's API server, for `cli releases` (sign-off)"),
+    Setting("REPORTS_AIRFLOW_USER", "admin", "the reviewer's Airflow login, for `cli releases`"),
+    Setting("REPORTS_AIRFLOW_PASSWORD", "(none)", "that login's password, for `cli releases`"),
     Setting("REPORTS_S3_ACCESS_KEY", "reports-pipeline", "the pipeline's MinIO user, for `cli access mc-script`"),
     Setting("REPORTS_S3_SECRET_KEY", "(none)", "that user's secret, for `cli access mc-script`"),
 )

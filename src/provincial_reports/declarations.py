@@ -162,6 +162,16 @@ class Reminders(Declared):
         return tuple(sorted({-d for d in self.before_due} | set(self.after_due)))
 
 
+class ReleaseConditions(Declared):
+    """The `release:` section: what must hold for a reviewer's approval to publish the national
+    figures without a comment (publish/candidate.py), e.g. `release: {min_provinces: 25, no_open_flags: true}`.
+    A reviewer may approve anyway, with a comment, recorded as such."""
+
+    min_provinces: int | None = Field(default=None, ge=1)  # every metric covers at least this many provinces
+    no_open_flags: bool = False  # no review flag on the period's figures is open
+    after_deadline: bool = False  # the period's deadline (due_day) has passed
+
+
 class ReportType(Declared):
     name: str = Field(pattern=IDENTIFIER)
     title_zh: str = Field(min_length=1)
@@ -174,6 +184,7 @@ class ReportType(Declared):
     review: Review = Review()
     messages: Messages = Messages()
     reminders: Reminders = Reminders()
+    release: ReleaseConditions = ReleaseConditions()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

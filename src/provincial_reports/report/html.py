@@ -102,6 +102,7 @@ ul.rules { margin:4px 0 0; padding-left:18px; } ul.rules li { margin:2px 0; }
 nav.periods a { margin-right:10px; }
 tr.flagged td { background:var(--flagged-row); }
 td.flags { min-width:150px; } a.flag-note { color:var(--flag); font-size:12px; }
+td.official { white-space:normal; min-width:120px; } td.official .pill { white-space:normal; }
 """
 )
 

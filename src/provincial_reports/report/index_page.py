@@ -15,6 +15,7 @@ from provincial_reports.report.html import (
     table,
     validation_link,
 )
+from provincial_reports.report.releases import release_history
 from provincial_reports.report.site_data import SiteData, beijing_time
 
 PERIOD_COLUMNS = headers(
@@ -54,7 +55,8 @@ def _report_type_section(data: SiteData, rt: dict) -> str:
         f'<p class="note"><code>{escape(name)}</code> · {escape(due)} · '
         f'<a href="suites/{escape(name)}.html">the validation rules (Data Docs) · 校验规则</a></p>'
         + table(PERIOD_COLUMNS, rows)
-        + f"</section><section>{heading('Completeness and timeliness', '报送完整性与及时性')}"
+        + f"</section>{release_history(data, name)}"
+        + f"<section>{heading('Completeness and timeliness', '报送完整性与及时性')}"
         f"{_matrix(data, name, periods)}</section>"
     )
 

@@ -20,6 +20,7 @@ from provincial_reports.report.html import (
     validation_href,
 )
 from provincial_reports.report.index_page import overdue_provinces
+from provincial_reports.report.releases import official_cell, releases_section
 from provincial_reports.report.site_data import SiteData, beijing_time, due_date, province_names
 from provincial_reports.wording import figure_text
 
@@ -33,6 +34,7 @@ def period_page(data: SiteData, rt: dict, period: str, raw: dict[str, str] | Non
             _period_nav(data, name, period),
             _cards(data, name, period),
             _totals_section(data, name, period, metrics),
+            releases_section(data, name, period, depth=1),
             flags_section(data, name, period),
             _rejected_section(data, name, period),
             _metric_sections(data, name, period, metrics),
@@ -98,7 +100,8 @@ def _totals_section(data: SiteData, name: str, period: str, metrics: list[dict])
         "behind it. 各省现行报表本级行之和；未报或空白按缺报计，不计为零。疑似十倍偏差的资金数据在复核确认前暂不计入，"
         "其下注明含全部数据的合计。点击数字查看各省明细。</p>"
         f"<table><tr>{th('Metric', '指标')}{th('National total', '全国合计', 'num')}{th('Unit', '单位')}"
-        f"{th('Coverage', '覆盖', 'num')}{th('Also missing: blank cells', '另有空白未填')}</tr>{rows}</table>"
+        f"{th('Coverage', '覆盖', 'num')}{th('Also missing: blank cells', '另有空白未填')}"
+        f"{th('Official (released)', '正式发布', 'num')}</tr>{rows}</table>"
         f"{absent_note}</section>"
     )
 
@@ -115,7 +118,8 @@ def _total_row(data: SiteData, total: dict, metric: dict, without_file: set[str]
         f'<td class="num"><a href="#metric-{key}">{figure_text(total["value_headline"], metric["value_type"])}</a>'
         f"{total_marks(data, total, metric['value_type'], '#flags')}</td>"
         f'<td>{escape(metric["unit"])}</td><td class="num">{total["provinces_reported"]} / {len(data.provinces)}</td>'
-        f"<td>{escape(province_names(data, blank)) or '—'}</td></tr>"
+        f"<td>{escape(province_names(data, blank)) or '—'}</td>"
+        f'<td class="num official">{official_cell(data, total, metric["value_type"], depth=1)}</td></tr>'
     )
 
 

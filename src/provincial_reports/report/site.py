@@ -12,6 +12,7 @@ from provincial_reports.report.html import period_href, write_page
 from provincial_reports.report.index_page import index_page
 from provincial_reports.report.period_page import period_page
 from provincial_reports.report.raw_files import copy_raw_files
+from provincial_reports.report.release_page import write_release_pages
 from provincial_reports.report.site_data import read_site_data
 from provincial_reports.stores.objects import Store
 from provincial_reports.stores.warehouse import Warehouse
@@ -30,5 +31,6 @@ def refresh_site(warehouse: Warehouse, lake: Store, site: Path, as_of: datetime 
         for period in data.periods(rt["report_type"]):
             write_page(site / period_href(rt["report_type"], period), period_page(data, rt, period, raw))
             pages += 1
+    pages += write_release_pages(data, site)
     new_docs = build_data_docs(site, lake, data.files, list(report_types().values()), data.flags, data.pages_of_files())
     return f"Report site {site}: {pages} report page(s), {new_docs} new validation page(s); open {site / 'index.html'}"

@@ -125,3 +125,15 @@ def flags_table(flags: list[dict]) -> str:
             f"{f['metric']:<26} {f['rule']:<14} {f['detail_en']}{held}"
         )
     return "\n".join(lines)
+
+
+def releases_text(releases: list[dict]) -> str:
+    """The latest release of each report type and period (mart.releases): the official figures."""
+    latest = [r for r in releases if r["is_latest"]]
+    if not latest:
+        return "  none: every figure above is provisional (publish one with the DAG publish_national_totals)"
+    return "\n".join(
+        f"  {r['release_id']}  released {r['released_at']:%Y-%m-%d %H:%M} UTC, approved by {r['approved_by']}"
+        + ("  (approved anyway)" if r["approved_anyway"] else "")
+        for r in latest
+    )

@@ -27,6 +27,8 @@ MARTS = {
     "submissions": "province_code, period, received_at, source",
     "completeness": "report_type, period, province_code",
     "review_flags": "report_type, period, province_code, org_unit_code, metric, rule",
+    "official_totals": "report_type, period, metric_position",
+    "releases": "report_type, period, revision",
 }
 FORMATS = ("csv", "xlsx")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
