@@ -1,7 +1,9 @@
-"""A file's validation result document as rows for mart.validation_results, for BI tools.
+"""A file's validation result document as rows for mart.validation_results, for BI tools, and its
+failed rules in words for mart.findings, which its receipt lists.
 
 The document in the lake stays the full record; the rows keep what a data-quality chart needs:
-which rule, which column, passed or not, how many offending values and a sample of them.
+which rule, which column, passed or not, how many offending values and a sample of them; the
+findings keep each failed rule's words as the file's answer gave them (validate/verdict.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import json
 
 import pyarrow as pa
 
+from provincial_reports.declarations import ReportType, report_types
 from provincial_reports.stores.objects import Store
+from provincial_reports.validate.verdict import finding
 from provincial_reports.write import Answer
 
 SAMPLE_SIZE = 10
@@ -27,12 +31,44 @@ SCHEMA = pa.schema(
 )
 
 
-def validation_rows(lake: Store, answer: Answer) -> pa.Table:
+FINDINGS = pa.schema(
+    {
+        "submission_id": pa.string(),
+        "position": pa.int32(),
+        "rule": pa.string(),
+        "severity": pa.string(),
+        "column_name": pa.string(),
+        "source_rows": pa.string(),
+        "zh": pa.string(),
+        "en": pa.string(),
+    }
+)
+# Every rule a file fails rejects it; declared severities (issue 15, item 4) would set this per rule.
+FAILED_RULE_SEVERITY = "error"
+
+
+def result_rows(lake: Store, answer: Answer) -> tuple[pa.Table, pa.Table]:
+    """The rows of mart.validation_results and of mart.findings, from one read of the document."""
     document = json.loads(lake.read(answer.result_location))
-    return pa.Table.from_pylist(
-        [_row(answer.arrival.submission_id, position, r) for position, r in enumerate(document["results"])],
-        schema=SCHEMA,
+    submission_id = answer.arrival.submission_id
+    results = list(enumerate(document["results"]))
+    report_type = report_types().get(answer.report_type) if answer.report_type else None
+    findings = [_finding_row(submission_id, position, r, report_type) for position, r in results if not r["success"]]
+    return (
+        pa.Table.from_pylist([_row(submission_id, position, r) for position, r in results], schema=SCHEMA),
+        pa.Table.from_pylist(findings, schema=FINDINGS),
     )
+
+
+def _finding_row(submission_id: str, position: int, result: dict, report_type: ReportType | None) -> dict:
+    words = finding(result, report_type)
+    return {
+        **words,
+        "submission_id": submission_id,
+        "position": position,
+        "severity": FAILED_RULE_SEVERITY,
+        "source_rows": json.dumps(words["source_rows"]),
+    }
 
 
 def _row(submission_id: str, position: int, result: dict) -> dict:
