@@ -5,8 +5,10 @@ Picks up every new file the provinces uploaded to the landing zone (`REPORTS_LAN
 each one, as its own mapped task instance: reads it, validates it with the report type's Great
 Expectations suite, and writes it to the lake (`REPORTS_LAKE`) as Parquet, or to quarantine.
 Then loads all answers into the warehouse (`REPORTS_WAREHOUSE`) in one transaction, refreshes
-the marts and logs every file's answer with the national totals. Last, it redraws the report
-site (`REPORTS_SITE`): the consolidation report and the Great Expectations Data Docs.
+the marts and logs every file's answer with the national totals. Once that is committed, it
+answers the provinces: a receipt per file and a status document per province and period in their
+outbox (`REPORTS_OUTBOX`). Last, it redraws the report site (`REPORTS_SITE`): the consolidation
+report and the Great Expectations Data Docs.
 
 A rejected file is an answer, not a failure: its task succeeds. A task fails, and is retried,
 only when the pipeline cannot do its job (storage or warehouse unreachable, a bug). One file's
@@ -69,6 +71,14 @@ def consolidate_provincial_reports():
         pipeline.load(answers)
         return answers
 
+    @task(trigger_rule="none_failed", pool=WAREHOUSE_POOL)
+    def reply() -> None:
+        """Receipts and status documents into the provinces' outbox (REPORTS_OUTBOX), from the
+        committed warehouse only: never ahead of it, and only what changed."""
+        from provincial_reports import pipeline
+
+        pipeline.reply()
+
     @task(trigger_rule="none_failed")
     def summarize(answers: list[dict], arrivals: list[dict]) -> None:
         """Every file's answer, the files left unanswered and why, and the national totals, in the task log."""
@@ -84,7 +94,9 @@ def consolidate_provincial_reports():
         print(pipeline.report())
 
     arrivals = discover()
-    summarize(load(process.expand(arrival=arrivals), arrivals), arrivals) >> report()
+    loaded = load(process.expand(arrival=arrivals), arrivals)
+    loaded >> reply()
+    summarize(loaded, arrivals) >> report()
 
 
 consolidate_provincial_reports()

@@ -23,6 +23,7 @@ def make_run(tmp_path: Path, landing: Path, engine: str, warehouse_url: str) -> 
         "REPORTS_LANDING": str(landing),
         "REPORTS_LAKE": str(tmp_path / f"lake-{engine}"),
         "REPORTS_WAREHOUSE": warehouse_url,
+        "REPORTS_OUTBOX": str(tmp_path / f"outbox-{engine}"),
     }
     done = subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), "run"], env=env, capture_output=True, text=True

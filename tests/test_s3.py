@@ -28,7 +28,11 @@ from provincial_reports.tools.builders.files import csv_bytes
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
 
 REGION = "us-east-1"
-S3_WORKSPACE = {"landing": "s3://landing-bucket/incoming", "lake": "s3://lake-bucket/lake"}
+S3_WORKSPACE = {
+    "landing": "s3://landing-bucket/incoming",
+    "lake": "s3://lake-bucket/lake",
+    "outbox": "s3://outbox-bucket/replies",
+}
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +60,7 @@ def s3(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     client = boto3.client("s3")
-    for bucket in ("landing-bucket", "lake-bucket"):
+    for bucket in ("landing-bucket", "lake-bucket", "outbox-bucket"):
         client.create_bucket(Bucket=bucket)
     return client
 
@@ -66,6 +70,7 @@ def s3_pipeline(s3, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Landing and lake on S3, the warehouse of the test's own on each engine; its URL."""
     monkeypatch.setenv("REPORTS_LANDING", S3_WORKSPACE["landing"])
     monkeypatch.setenv("REPORTS_LAKE", S3_WORKSPACE["lake"])
+    monkeypatch.setenv("REPORTS_OUTBOX", S3_WORKSPACE["outbox"])
     monkeypatch.setenv("REPORTS_WAREHOUSE", warehouse_url)
     return warehouse_url
 
@@ -258,7 +263,10 @@ def test_the_dag_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, airflow_home,
         )
 
     log = run_dag(
-        airflow_home, Workspace(S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline, tmp_path / "site")
+        airflow_home,
+        Workspace(
+            S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline, tmp_path / "site", S3_WORKSPACE["outbox"]
+        ),
     )
 
     assert "2 file(s): 2 accepted, 0 superseded, 0 rejected" in log

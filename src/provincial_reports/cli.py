@@ -40,6 +40,7 @@ def show() -> int:
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
     print(f"Warehouse:                               {redacted(config.warehouse)}")
+    print(f"Outbox (receipts, status, per province):  {config.outbox}")
     print(f"Report site (open in a browser):         {Path(config.site) / 'index.html'}")
     for arrival in unanswered:
         print(f"NO ANSWER: {arrival.source}", file=sys.stderr)
@@ -80,6 +81,36 @@ def review_confirm(target: str, by: str, comment: str) -> int:
     if not confirmed:
         print(f"error: no open review flag is {target} (`cli review list` shows them)", file=sys.stderr)
         return 2
+    return 0
+
+
+def unlock(province: str, period: str, until: str, reason: str, by: str) -> int:
+    """An exception to the lock after the deadline (tools/locks.py); exit 2 on a province, period or
+    moment that is not one, so a typo grants nothing."""
+    from provincial_reports.tools.locks import grant_exception, until_moment
+
+    try:
+        moment = until_moment(until)
+        with opened(settings().warehouse) as warehouse:
+            granted = grant_exception(warehouse, province, period, moment, reason, by)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"unlocked {province} {period} until {granted['until']:%Y-%m-%d %H:%M} UTC, granted by {granted['granted_by']}"
+    )
+    print("files arriving until then are answered as usual; a file locked before stays locked: upload it again")
+    return 0
+
+
+def reply() -> int:
+    """Every receipt and status document rewritten into the outbox from the warehouse (reply/outbox.py)."""
+    from provincial_reports.reply.outbox import reply_to_provinces
+
+    config = settings()
+    with opened_for_reading(config.warehouse) as warehouse:
+        written = reply_to_provinces(warehouse, open_store(config.outbox), everything=True)
+    print(f"{len(written)} document(s) written to the outbox, {config.outbox}")
     return 0
 
 
@@ -178,6 +209,15 @@ def parser() -> argparse.ArgumentParser:
     confirm.add_argument("target", help="a flag id, or unit/period/metric (e.g. 320000/2025-02/funds_total)")
     confirm.add_argument("--by", required=True, help="who confirms (recorded)")
     confirm.add_argument("--comment", required=True, help="why the figure is right (recorded)")
+    unlocking = commands.add_parser("unlock", help="let a province's files for a locked period in, until a moment")
+    unlocking.add_argument("province", help="the province code, e.g. 540000")
+    unlocking.add_argument("period", help="the period, YYYY-MM")
+    unlocking.add_argument(
+        "--until", required=True, help="YYYY-MM-DD (to the end of that day, Beijing time) or an ISO time"
+    )
+    unlocking.add_argument("--reason", required=True, help="why (recorded)")
+    unlocking.add_argument("--by", required=True, help="who grants it (recorded)")
+    commands.add_parser("reply", help="rewrite every receipt and status document in the outbox from the warehouse")
     policies = commands.add_parser("access", help="the provinces' MinIO access (deploy/minio/)")
     policy_commands = policies.add_subparsers(dest="access", required=True)
     written = policy_commands.add_parser("write", help="write one <code>.json IAM policy per province into a folder")
@@ -209,6 +249,10 @@ def run(args: argparse.Namespace) -> int:
         return samples(args.landing)
     if args.command == "report":
         return report()
+    if args.command == "unlock":
+        return unlock(args.province, args.period, args.until, args.reason, args.by)
+    if args.command == "reply":
+        return reply()
     if args.command == "review":
         return review_list() if args.review == "list" else review_confirm(args.target, args.by, args.comment)
     if args.command == "access":
