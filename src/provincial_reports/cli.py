@@ -20,7 +20,14 @@ from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
 from provincial_reports.report.terminal import flags_table, submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
-from provincial_reports.stores.warehouse import SQL, WarehouseUnavailable, opened, opened_for_reading
+from provincial_reports.stores.warehouse import (
+    SQL,
+    WarehouseUnavailable,
+    create_tables,
+    create_views,
+    opened,
+    opened_for_reading,
+)
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
 from provincial_reports.tools.export import MARTS as EXPORT_MARTS
 from provincial_reports.tools.export import export_marts
@@ -109,6 +116,9 @@ def reply() -> int:
 
     config = settings()
     with opened_for_reading(config.warehouse) as warehouse:
+        with warehouse.transaction():  # the marts as this code makes them, as a load would leave them
+            create_tables(warehouse)
+            create_views(warehouse)
         written = reply_to_provinces(warehouse, open_store(config.outbox), everything=True)
     print(f"{len(written)} document(s) written to the outbox, {config.outbox}")
     return 0

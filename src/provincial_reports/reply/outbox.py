@@ -23,7 +23,7 @@ from provincial_reports.reply.receipts import (
 )
 from provincial_reports.reply.status import status_documents, status_key, status_page
 from provincial_reports.stores.objects import Store
-from provincial_reports.stores.warehouse import Warehouse, create_tables, create_views
+from provincial_reports.stores.warehouse import Warehouse
 
 RECORD = (
     "INSERT INTO core.outbox_documents (outbox_key, sha256, written_at) VALUES (?, ?, ?) "
@@ -49,11 +49,9 @@ def outbox_documents(warehouse: Warehouse) -> dict[str, bytes]:
 
 def reply_to_provinces(warehouse: Warehouse, outbox: Store, everything: bool = False) -> list[str]:
     """Write the documents whose bytes differ from those last written (all of them if `everything`),
-    then record them; the keys written. The tables and views are brought to this code's first, as
-    a load would, so a warehouse last loaded by an older version is answered too."""
+    then record them; the keys written. The marts must be this code's: a load made them (the DAG's
+    reply follows its load; `cli reply` refreshes them first)."""
     with warehouse.transaction():
-        create_tables(warehouse)
-        create_views(warehouse)
         held = {r["outbox_key"]: r["sha256"] for r in warehouse.query("SELECT * FROM staging.stg_outbox_documents")}
         written = []
         for key, data in sorted(outbox_documents(warehouse).items()):
