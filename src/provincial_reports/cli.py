@@ -47,7 +47,7 @@ def show() -> int:
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
     print(f"Warehouse:                               {redacted(config.warehouse)}")
-    print(f"Outbox (receipts, status, per province):  {config.outbox}")
+    print(f"Provinces' receipts and status (outbox): {config.outbox}")
     print(f"Report site (open in a browser):         {Path(config.site) / 'index.html'}")
     for arrival in unanswered:
         print(f"NO ANSWER: {arrival.source}", file=sys.stderr)

@@ -44,6 +44,8 @@ def status_documents(warehouse: Warehouse, submissions: list[dict], findings: di
 
 
 def _document(place: tuple[str, str], expected: list[dict], files: list[dict], locks: dict, findings: dict) -> dict:
+    """A file that could not be read names no report type: it is listed under each, as
+    mart.completeness counts it for each."""
     province_code, period = place
     first = expected[0]
     return {
@@ -52,7 +54,7 @@ def _document(place: tuple[str, str], expected: list[dict], files: list[dict], l
         "province_name_en": first["province_name_en"],
         "period": period,
         "report_types": [
-            _report_type(e, [f for f in files if f["report_type"] == e["report_type"]], locks, findings)
+            _report_type(e, [f for f in files if f["report_type"] in (e["report_type"], None)], locks, findings)
             for e in sorted(expected, key=lambda e: e["report_type"])
         ],
     }
