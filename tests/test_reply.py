@@ -193,3 +193,19 @@ def test_a_late_file_is_locked_out_and_an_exception_lets_the_next_one_in(workspa
     run_and_reply()
     [row] = query(workspace, SUBMISSIONS + " AND source = ?", (f"540000/{LOCKED_PERIOD}/tibet-v3.csv",))
     assert row["status"] == "locked"
+
+
+def test_a_warehouse_from_before_the_findings_gets_them_at_its_next_load(workspace):
+    """A rejected file loaded before ingest.findings existed: the next load takes its findings from
+    its result document in the lake, so its receipt lists why it was rejected."""
+    broken = province_row("320000")
+    broken["funds_regular"] = 2300
+    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(WINTER_WARMTH, [broken]))
+    run_and_reply()
+    with opened(workspace.warehouse_url) as warehouse:
+        warehouse.execute("DELETE FROM ingest.findings")
+        warehouse.execute("DELETE FROM core.outbox_documents")
+    pipeline.load([])
+    pipeline.reply()
+    [receipt] = receipts_by_source(workspace).values()
+    assert receipt["status"] == "rejected" and [f["column"] for f in receipt["findings"]] == ["funds_total"]

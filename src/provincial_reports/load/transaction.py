@@ -16,7 +16,7 @@ from provincial_reports.load.figures import figures
 from provincial_reports.load.ledger import insert_ledger_row
 from provincial_reports.load.locks import lock_of, record_lock
 from provincial_reports.load.records import load_records
-from provincial_reports.load.validation_results import result_rows
+from provincial_reports.load.validation_results import missing_findings, result_rows
 from provincial_reports.stores.objects import Store
 from provincial_reports.stores.warehouse import Warehouse, create_tables, create_views
 from provincial_reports.write import Answer
@@ -27,6 +27,8 @@ def load_answers(warehouse: Warehouse, lake: Store, answers: list[Answer]) -> in
     with warehouse.transaction():
         create_tables(warehouse)
         refresh_declarations(warehouse)
+        for findings in missing_findings(warehouse, lake):
+            warehouse.insert_arrow("ingest.findings", findings)
         known = {r["submission_id"] for r in warehouse.query("SELECT submission_id FROM ingest.submissions")}
         new = [a for a in answers if a.arrival.submission_id not in known]
         for number, answer in enumerate(new):
