@@ -101,7 +101,11 @@ def test_every_file_gets_a_receipt_that_says_what_the_warehouse_says_and_a_rerun
             assert {"rule", "severity", "column", "row", "zh", "en"} <= finding.keys()
     [error] = receipts["320000/2025-01/jiangsu.csv"]["findings"]
     assert error["severity"] == "error" and error["column"] == "funds_total" and error["row"] == 2
-    assert error["zh"].startswith("送温暖资金总额（万元）：") and "funds_holiday + funds_regular" in error["en"]
+    assert error["zh"].startswith("送温暖资金总额（万元）：") and "第2行: 4,820 ≠ 2,434 + 2,300" in error["zh"]
+    assert error["en"] == (
+        "funds_total: must equal funds_holiday + funds_regular (within 0.01) when all are reported"
+        " — row 2: 4,820 ≠ 2,434 + 2,300"
+    )
     [lock] = receipts[f"540000/{LOCKED_PERIOD}/tibet.csv"]["findings"]
     assert lock["rule"] == "lock" and "锁定" in lock["zh"] and "locked" in lock["en"]
     warned = receipts["330000/2025-02/zhejiang.csv"]

@@ -140,6 +140,7 @@ def _where(found: dict, row: str = ROW_EN) -> str:
         total = max(found.get("unexpected_count") or 0, len(rows))
         return f" — {listed}" + (f"; {total} rows in all (共{total}行)" if total > len(shown) else "")
     listed = found.get("partial_unexpected_list") or found.get("details", {}).get("value_counts") or []
+    listed = [NAMED_ROW.sub(lambda m: f"{row.format(m.group(1))}:", str(f)) for f in listed]
     if found.get("missing_count") and "partial_missing_list" in found:
         listed = [f"missing {', '.join(map(str, found['partial_missing_list']))}"]
     if "observed_value" in found and not listed:
