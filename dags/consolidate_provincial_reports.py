@@ -7,8 +7,11 @@ Expectations suite, and writes it to the lake (`REPORTS_LAKE`) as Parquet, or to
 Then loads all answers into the warehouse (`REPORTS_WAREHOUSE`) in one transaction, refreshes
 the marts and logs every file's answer with the national totals. Once that is committed, it
 answers the provinces: a receipt per file and a status document per province and period in their
-outbox (`REPORTS_OUTBOX`). Last, it redraws the report site (`REPORTS_SITE`): the consolidation
-report and the Great Expectations Data Docs.
+outbox (`REPORTS_OUTBOX`, the `reply` task), and each answered file's province is written to
+(`send_messages`: the connection `smtp_default`, the contacts of `REPORTS_CONTACTS` or the Variable
+`reports_contacts`), each message once however often the task is retried or the run is repeated.
+Last, it redraws the report site (`REPORTS_SITE`): the consolidation report and the Great
+Expectations Data Docs.
 
 A rejected file is an answer, not a failure: its task succeeds. A task fails, and is retried,
 only when the pipeline cannot do its job (storage or warehouse unreachable, a bug). One file's
@@ -93,10 +96,19 @@ def consolidate_provincial_reports():
 
         print(pipeline.report())
 
+    @task(pool=WAREHOUSE_POOL)
+    def send_messages(answers: list[dict]) -> None:
+        """One message to the province of each answered file, read back from the warehouse; sent once
+        (the ledger ingest.messages_sent). A mail server that fails fails the task; its retry sends the rest."""
+        from provincial_reports import pipeline
+
+        print(pipeline.send_messages(answers))
+
     arrivals = discover()
-    loaded = load(process.expand(arrival=arrivals), arrivals)
-    loaded >> reply()
-    summarize(loaded, arrivals) >> report()
+    answers = load(process.expand(arrival=arrivals), arrivals)
+    answers >> reply()
+    summarize(answers, arrivals) >> report()
+    send_messages(answers)
 
 
 consolidate_provincial_reports()

@@ -13,6 +13,8 @@ from test_faults import kill_at
 from test_flagged_figures import in_yuan
 
 from provincial_reports import cli, failpoints, pipeline
+from provincial_reports.declarations import report_types
+from provincial_reports.reply.messages import answer_messages
 from provincial_reports.reply.outbox import reply_to_provinces
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import opened
@@ -165,6 +167,9 @@ def test_a_late_file_is_locked_out_and_an_exception_lets_the_next_one_in(workspa
     run_and_reply()
     [row] = query(workspace, SUBMISSIONS)
     assert row["status"] == "locked" and row["received_at"] >= row["locks_at"]
+    with opened(workspace.warehouse_url) as warehouse:
+        [message] = answer_messages(warehouse, [row["submission_id"]], report_types())
+    assert message.answer == "locked" and "晚于该报告期的锁定时间" in message.html, "its message says why too"
     assert query(workspace, "SELECT count(*) AS n FROM core.figures") == [{"n": 0}], "never loaded"
     assert (Path(workspace.lake) / row["raw_location"]).read_bytes() == late, "the raw copy is kept"
     [totals] = query(workspace, "SELECT * FROM mart.national_totals WHERE metric = 'funds_total'")

@@ -3,14 +3,19 @@
 -- is UTC, so the deadline is stated in UTC too. No due day declared: no deadline, due_at null.
 -- The lock, stated once too: `lock_after_days` days after the deadline (staging.stg_lock_rules);
 -- none declared, or no deadline: no lock, locks_at null.
--- One row for each report type and each period any file arrived for.
+-- One row for each report type and each period any file arrived for, or any reminder went out for
+-- (reply/reminders.py: a period nobody has sent a file for yet is a period all the same).
 WITH deadlines AS (
     SELECT DISTINCT
         s.report_type,
         s.period,
         CAST(s.period || '-01' AS DATE) + INTERVAL '1 month' + r.due_day * INTERVAL '1 day'
         - INTERVAL '8 hours' AS due_at
-    FROM staging.stg_submissions AS s
+    FROM (
+        SELECT report_type, period FROM staging.stg_submissions
+        UNION
+        SELECT report_type, period FROM staging.stg_messages_sent WHERE kind IN ('reminder', 'overdue')
+    ) AS s
     JOIN staging.stg_report_types AS r ON r.report_type = s.report_type
     WHERE s.period IS NOT NULL
 )

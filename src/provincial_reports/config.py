@@ -45,6 +45,11 @@ SETTINGS = (
         "(none: records files refused)",
         "key of the identity numbers' pseudonyms, 16+ bytes; else Airflow connection reports_pseudonym_key",
     ),
+    Setting(
+        "REPORTS_CONTACTS",
+        "(none: no messages sent)",
+        "provinces' e-mail contacts, YAML/JSON (deploy/contacts.example.yaml); else Airflow Variable reports_contacts",
+    ),
     Setting("REPORTS_FAILPOINT", "(none)", "tests only: kill or stop the process at a named place (failpoints.py)"),
     Setting("REPORTS_S3_ACCESS_KEY", "reports-pipeline", "the pipeline's MinIO user, for `cli access mc-script`"),
     Setting("REPORTS_S3_SECRET_KEY", "(none)", "that user's secret, for `cli access mc-script`"),

@@ -84,7 +84,7 @@ def submissions_and_findings(warehouse: Warehouse) -> tuple[list[dict], dict[str
 
 def receipt(row: dict, findings: list[dict]) -> dict:
     """One file's receipt: its row of mart.submissions, what its status means, and its findings."""
-    listed = ([_lock_finding(row)] if row["status"] == "locked" else []) + [
+    listed = ([lock_finding(row)] if row["status"] == "locked" else []) + [
         _finding(f) for f in sorted(findings, key=_finding_order)
     ]
     zh, en = MEANINGS[row["status"]]
@@ -130,7 +130,8 @@ def _finding(f: dict) -> dict:
     return found
 
 
-def _lock_finding(row: dict) -> dict:
+def lock_finding(row: dict) -> dict:
+    """Why a file is locked, for its receipt and its message: when it came, when the period locked."""
     received, locks = beijing_time(row["received_at"]), beijing_time(row["locks_at"])
     return {
         "rule": LOCK_RULE,
