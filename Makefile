@@ -34,6 +34,7 @@ $(1): export REPORTS_LANDING := $(DEMO)/landing
 $(1): export REPORTS_LAKE := $(DEMO)/lake
 $(1): export REPORTS_WAREHOUSE := duckdb:///$(DEMO)/warehouse.duckdb
 $(1): export REPORTS_SITE := $(DEMO)/site
+$(1): export REPORTS_OUTBOX := $(DEMO)/outbox
 endef
 $(eval $(call demo_settings,demo))
 

@@ -5,11 +5,13 @@ Picks up every new file the provinces uploaded to the landing zone (`REPORTS_LAN
 each one, as its own mapped task instance: reads it, validates it with the report type's Great
 Expectations suite, and writes it to the lake (`REPORTS_LAKE`) as Parquet, or to quarantine.
 Then loads all answers into the warehouse (`REPORTS_WAREHOUSE`) in one transaction, refreshes
-the marts and logs every file's answer with the national totals. Last, it redraws the report
-site (`REPORTS_SITE`): the consolidation report and the Great Expectations Data Docs. Beside those,
-once the load has committed, each answered file's province is written to (`send_messages`: the
-connection `smtp_default`, the contacts of `REPORTS_CONTACTS` or the Variable `reports_contacts`),
-each message once however often the task is retried or the run is repeated.
+the marts and logs every file's answer with the national totals. Once that is committed, it
+answers the provinces: a receipt per file and a status document per province and period in their
+outbox (`REPORTS_OUTBOX`, the `reply` task), and each answered file's province is written to
+(`send_messages`: the connection `smtp_default`, the contacts of `REPORTS_CONTACTS` or the Variable
+`reports_contacts`), each message once however often the task is retried or the run is repeated.
+Last, it redraws the report site (`REPORTS_SITE`): the consolidation report and the Great
+Expectations Data Docs.
 
 A rejected file is an answer, not a failure: its task succeeds. A task fails, and is retried,
 only when the pipeline cannot do its job (storage or warehouse unreachable, a bug). One file's
@@ -74,6 +76,14 @@ def consolidate_provincial_reports():
         pipeline.load(answers)
         return answers
 
+    @task(trigger_rule="none_failed", pool=WAREHOUSE_POOL)
+    def reply() -> None:
+        """Receipts and status documents into the provinces' outbox (REPORTS_OUTBOX), from the
+        committed warehouse only: never ahead of it, and only what changed."""
+        from provincial_reports import pipeline
+
+        pipeline.reply()
+
     @task(trigger_rule="none_failed")
     def summarize(answers: list[dict], arrivals: list[dict]) -> None:
         """Every file's answer, the files left unanswered and why, and the national totals, in the task log."""
@@ -98,6 +108,7 @@ def consolidate_provincial_reports():
 
     arrivals = discover()
     answers = load(process.expand(arrival=arrivals), arrivals)
+    answers >> reply()
     summarize(answers, arrivals) >> report()
     send_messages(answers)
 

@@ -46,6 +46,7 @@ def workspace_env(airflow_home: Path, workspace) -> dict[str, str]:
         REPORTS_LAKE=str(workspace.lake),
         REPORTS_WAREHOUSE=workspace.warehouse_url,
         REPORTS_SITE=str(workspace.site),
+        REPORTS_OUTBOX=str(workspace.outbox),
     )
 
 

@@ -56,6 +56,7 @@ class Workspace:
     lake: Path
     warehouse_url: str
     site: Path
+    outbox: Path | str  # a folder, or s3://bucket/prefix
 
 
 @pytest.fixture(scope="session")
@@ -97,12 +98,13 @@ def warehouse_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def workspace(tmp_path: Path, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     """A landing zone, lake and warehouse of the test's own, set in the environment as in production."""
-    ws = Workspace(tmp_path / "landing", tmp_path / "lake", warehouse_url, tmp_path / "site")
+    ws = Workspace(tmp_path / "landing", tmp_path / "lake", warehouse_url, tmp_path / "site", tmp_path / "outbox")
     ws.landing.mkdir()
     monkeypatch.setenv("REPORTS_LANDING", str(ws.landing))
     monkeypatch.setenv("REPORTS_LAKE", str(ws.lake))
     monkeypatch.setenv("REPORTS_WAREHOUSE", ws.warehouse_url)
     monkeypatch.setenv("REPORTS_SITE", str(ws.site))
+    monkeypatch.setenv("REPORTS_OUTBOX", str(ws.outbox))
     return ws
 
 

@@ -88,12 +88,13 @@ def site(tmp_path_factory) -> Path:
         pytest.fail("Chromium is missing: `make test` installs Debian's chromium (apt-get install chromium)")
     root = tmp_path_factory.mktemp("browser")
     with pytest.MonkeyPatch.context() as env:
-        for name, where in (("LANDING", root / "landing"), ("LAKE", root / "lake"), ("SITE", root / "site")):
-            env.setenv(f"REPORTS_{name}", str(where))
+        for name, where in (("LANDING", "landing"), ("LAKE", "lake"), ("SITE", "site"), ("OUTBOX", "outbox")):
+            env.setenv(f"REPORTS_{name}", str(root / where))
         env.setenv("REPORTS_WAREHOUSE", f"duckdb:///{root / 'warehouse.duckdb'}")
         upload_history(root / "landing")
         publish_and_revise(root / "landing", root / "held back")
         pipeline.report()
+        pipeline.reply()  # the provinces' outbox beside the site, for test_the_outbox_pages_open_*
     return root / "site"
 
 
@@ -184,6 +185,19 @@ def test_every_page_opens_without_a_console_error_or_a_fetch(crawl):
         assert facts["status"] == 200, path
         assert facts["errors"] == [], f"{path}: {facts['errors']}"
         assert len(facts["requests"]) == 1, f"{path} fetched more than itself: {facts['requests']}"
+
+
+def test_the_outbox_pages_open_without_a_console_error_or_a_fetch_chinese_first(site):
+    """The receipts and status pages a province's people read (reply/), as Chromium shows them."""
+    outbox = site.parent / "outbox"
+    pages = sorted(str(p.relative_to(outbox)) for p in outbox.rglob("*.html"))
+    assert len([p for p in pages if "/receipts/" in p]) == 11 and any(p.endswith("status.html") for p in pages)
+    with serve(outbox) as base, chromium() as page:
+        for path in pages:
+            page.open(base + path)
+            assert page.errors == [] and len(page.requests) == 1, f"{path}: {page.errors} {page.requests}"
+            title = page.evaluate("document.querySelector('h1').textContent")
+            assert title.startswith(("回执", "报送情况")), f"{path}: {title}"
 
 
 def test_every_link_resolves_to_a_page_and_an_anchor_on_it(crawl):

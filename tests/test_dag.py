@@ -55,7 +55,8 @@ def test_the_dag_is_shaped_as_documented(dag):
     assert dag.schedule is not None and dag.doc_md and "rejected file is an answer" in dag.doc_md
     assert dag.max_active_runs == 1 and not dag.catchup
     tasks = {t.task_id: t for t in dag.tasks}
-    assert list(tasks) == ["discover", "process", "load", "summarize", "report", "send_messages"]
+    assert list(tasks) == ["discover", "process", "load", "reply", "summarize", "report", "send_messages"]
+    assert tasks["reply"].upstream_task_ids == {"load"}, "receipts only once the answers are committed"
     assert tasks["report"].upstream_task_ids == {"summarize"}, "the site is redrawn last"
     assert tasks["send_messages"].upstream_task_ids == {"load"}, "the answers go out once committed"
     assert tasks["process"].is_mapped, "each submission is its own task instance"
@@ -81,7 +82,7 @@ def test_the_tasks_retry_as_reports_task_retries_says_by_default_twice(monkeypat
 def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):
     pools = json.loads(POOLS.read_text())
     writers = [t.task_id for t in dag.tasks if t.pool in pools]
-    assert writers == ["load", "send_messages"] and pools[dag.get_task("load").pool]["slots"] == 1
+    assert writers == ["load", "reply", "send_messages"] and pools[dag.get_task("load").pool]["slots"] == 1
 
 
 def test_the_publish_dag_waits_for_a_reviewer_between_prepare_and_decide():

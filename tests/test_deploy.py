@@ -124,6 +124,7 @@ def test_common_environment_runs_the_project_on_celery(compose: dict) -> None:
     assert environment["AIRFLOW__CORE__LOAD_EXAMPLES"].lower() == "false"
     assert environment["REPORTS_LANDING"] == "s3://landing/"
     assert environment["REPORTS_LAKE"] == "s3://lake/"
+    assert environment["REPORTS_OUTBOX"] == "s3://outbox/"
     assert environment["REPORTS_WAREHOUSE"] == "postgresql://reports_loader@postgres:5432/reports"
     assert environment["AWS_ENDPOINT_URL"] == "http://minio:9000"
     assert {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} <= environment.keys()
@@ -242,9 +243,18 @@ def test_province_writes_only_under_its_own_prefix(code: str) -> None:
 
 @pytest.mark.parametrize("code", sorted(provinces()))
 def test_province_reads_only_its_own_objects(code: str) -> None:
+    own = (
+        "arn:aws:s3:::landing",
+        f"arn:aws:s3:::landing/{code}/*",
+        "arn:aws:s3:::outbox",
+        f"arn:aws:s3:::outbox/{code}/*",
+    )
+    read = set()
     for statement in statements(committed_policies()[code]):
         for resource in resources(statement):
-            assert resource in ("arn:aws:s3:::landing", f"arn:aws:s3:::landing/{code}/*")
+            assert resource in own
+            read |= {resource} if "s3:GetObject" in actions(statement) else set()
+    assert read == {f"arn:aws:s3:::landing/{code}/*", f"arn:aws:s3:::outbox/{code}/*"}, "its uploads and its receipts"
 
 
 @pytest.mark.parametrize("name", [*sorted(committed_policies()), "pipeline"])
@@ -260,7 +270,9 @@ def test_no_policy_deletes_or_uses_wildcard_actions(name: str) -> None:
 def test_pipeline_cannot_write_the_landing_zone() -> None:
     for statement in statements(pipeline_policy()):
         if WRITE_ACTIONS & set(actions(statement)):
-            assert all(resource.startswith("arn:aws:s3:::lake/") for resource in resources(statement))
+            assert all(
+                resource.startswith(("arn:aws:s3:::lake/", "arn:aws:s3:::outbox/")) for resource in resources(statement)
+            )
 
 
 @pytest.mark.parametrize("code", ["*", "110000/*", "999999", "", "11000"])

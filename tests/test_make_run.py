@@ -25,6 +25,7 @@ def make_run(tmp_path: Path, landing: Path, engine: str, warehouse_url: str) -> 
         "REPORTS_LAKE": str(tmp_path / f"lake-{engine}"),
         "REPORTS_WAREHOUSE": warehouse_url,
         "REPORTS_PSEUDONYM_KEY": KEY,  # the samples hold payment records, as `make demo` sets one
+        "REPORTS_OUTBOX": str(tmp_path / f"outbox-{engine}"),
     }
     done = subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), "run"], env=env, capture_output=True, text=True

@@ -116,7 +116,9 @@ class Served:
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """One DAG run (`airflow dags test`) over two files, then Airflow's API server over its metadata."""
     base = tmp_path_factory.mktemp("served")
-    workspace = Workspace(base / "landing", base / "lake", f"duckdb:///{base / 'warehouse.duckdb'}", base / "site")
+    workspace = Workspace(
+        base / "landing", base / "lake", f"duckdb:///{base / 'warehouse.duckdb'}", base / "site", base / "outbox"
+    )
     broken = province_row("440000")
     broken["funds_regular"] = 2300
     files = {

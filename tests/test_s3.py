@@ -15,6 +15,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
 from airflow_harness import run_dag
@@ -27,9 +28,17 @@ from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes
 from provincial_reports.tools.builders.relief_disbursements import RECORDS, records
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
+from provincial_reports.tools.province_access import policy_for, user_name
 
 REGION = "us-east-1"
-S3_WORKSPACE = {"landing": "s3://landing-bucket/incoming", "lake": "s3://lake-bucket/lake"}
+# S3 stamps an object with the moment it is put, the file's arrival: this month's files are never late
+# (a file for an old period put now would be past its lock, winter_warmth's lock_after_days).
+THIS_MONTH = f"{datetime.now(UTC):%Y-%m}"
+S3_WORKSPACE = {
+    "landing": "s3://landing-bucket/incoming",
+    "lake": "s3://lake-bucket/lake",
+    "outbox": "s3://outbox-bucket",  # at the bucket's root, as the generated policies expect it
+}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +66,7 @@ def s3(moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     client = boto3.client("s3")
-    for bucket in ("landing-bucket", "lake-bucket"):
+    for bucket in ("landing-bucket", "lake-bucket", "outbox-bucket"):
         client.create_bucket(Bucket=bucket)
     return client
 
@@ -67,6 +76,7 @@ def s3_pipeline(s3, warehouse_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Landing and lake on S3, the warehouse of the test's own on each engine; its URL."""
     monkeypatch.setenv("REPORTS_LANDING", S3_WORKSPACE["landing"])
     monkeypatch.setenv("REPORTS_LAKE", S3_WORKSPACE["lake"])
+    monkeypatch.setenv("REPORTS_OUTBOX", S3_WORKSPACE["outbox"])
     monkeypatch.setenv("REPORTS_WAREHOUSE", warehouse_url)
     return warehouse_url
 
@@ -77,10 +87,10 @@ def run_once() -> list[dict]:
     return answers
 
 
-def query(warehouse_url: str, sql: str) -> list[dict]:
+def query(warehouse_url: str, sql: str, params: tuple = ()) -> list[dict]:
     warehouse = connect(warehouse_url)
     try:
-        return warehouse.query(sql)
+        return warehouse.query(sql, params)
     finally:
         warehouse.close()
 
@@ -189,31 +199,31 @@ def test_credentials_fall_back_to_the_airflow_connection(s3, moto_endpoint, monk
     assert store.client.meta.endpoint_url == moto_endpoint
 
 
-def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
+def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, moto_endpoint):
     provinces = ("360000", "320000", "440000")
     for code in provinces:
         s3.put_object(
             Bucket="landing-bucket",
-            Key=f"incoming/{code}/2025-01/x.csv",
-            Body=csv_bytes(WINTER_WARMTH, valid_rows(code)),
+            Key=f"incoming/{code}/{THIS_MONTH}/x.csv",
+            Body=csv_bytes(WINTER_WARMTH, valid_rows(code, THIS_MONTH)),
         )
     s3.put_object(Bucket="landing-bucket", Key="incoming/readme.csv", Body=b"please read me")
 
     answers = {a["source"]: a for a in run_once()}
 
-    assert set(answers) == {f"{code}/2025-01/x.csv" for code in provinces} | {"readme.csv"}
+    assert set(answers) == {f"{code}/{THIS_MONTH}/x.csv" for code in provinces} | {"readme.csv"}
     (row,) = query(
-        s3_pipeline, "SELECT * FROM mart.national_totals WHERE period = '2025-01' AND metric = 'funds_total'"
+        s3_pipeline, "SELECT * FROM mart.national_totals WHERE period = ? AND metric = 'funds_total'", (THIS_MONTH,)
     )
     assert row["provinces_reported"] == len(provinces)
     assert not set(provinces) & set(row["provinces_missing"])
 
     in_lake = lake_keys(s3)
     for code in provinces:
-        answer = answers[f"{code}/2025-01/x.csv"]
+        answer = answers[f"{code}/{THIS_MONTH}/x.csv"]
         assert answer["outcome"] == "accepted"
         assert answer["parquet_location"].startswith(
-            f"parquet/report_type=winter_warmth/period=2025-01/province_code={code}/"
+            f"parquet/report_type=winter_warmth/period={THIS_MONTH}/province_code={code}/"
         )
         assert {answer["parquet_location"], answer["result_location"], answer["raw_location"]} <= in_lake
 
@@ -225,6 +235,52 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
     assert ledger[0]["status"] == "rejected" and "province code" in ledger[0]["reason"]
 
     assert pipeline.discover() == []
+    pipeline.reply()
+    assert_each_province_reads_its_own_receipts_and_no_other(s3, moto_endpoint, answers, ("360000", "320000"))
+
+
+def assert_each_province_reads_its_own_receipts_and_no_other(s3, endpoint: str, answers: dict, codes: tuple) -> None:
+    """Each province logs in with a user carrying its generated policy (deploy/minio/policies) and
+    reads its receipt; another province's is refused, as is writing to the outbox. moto's IAM
+    enforces actions on objects; it does not evaluate the listing's prefix condition, which
+    test_deploy.py checks as written."""
+    iam = boto3.client("iam")
+    keys = {}
+    for code in codes:
+        user = user_name(code)
+        iam.create_user(UserName=user)
+        policy = policy_for(code, bucket="landing-bucket", outbox="outbox-bucket")
+        iam.put_user_policy(UserName=user, PolicyName=user, PolicyDocument=json.dumps(policy))
+        keys[code] = iam.create_access_key(UserName=user)["AccessKey"]
+    receipts = {
+        code: f"{code}/{THIS_MONTH}/receipts/{answers[f'{code}/{THIS_MONTH}/x.csv']['submission_id']}.json"
+        for code in codes
+    }
+    set_auth(endpoint, "0")  # from here on, every request is checked against its user's policies
+    try:
+        for code, other in zip(codes, reversed(codes), strict=True):
+            client = boto3.client(
+                "s3", aws_access_key_id=keys[code]["AccessKeyId"], aws_secret_access_key=keys[code]["SecretAccessKey"]
+            )
+            receipt = json.loads(client.get_object(Bucket="outbox-bucket", Key=receipts[code])["Body"].read())
+            assert (receipt["province_code"], receipt["status"]) == (code, "accepted")
+            with pytest.raises(ClientError, match="AccessDenied"):
+                client.get_object(Bucket="outbox-bucket", Key=receipts[other])
+            with pytest.raises(ClientError, match="AccessDenied"):
+                client.put_object(Bucket="outbox-bucket", Key=receipts[code], Body=b"{}")
+    finally:
+        set_auth(endpoint, "inf")
+
+
+def set_auth(endpoint: str, unchecked_requests: str) -> None:
+    """moto checks credentials and policies after this many more requests ("inf": never, its default)."""
+    request = urllib.request.Request(
+        f"{endpoint}/moto-api/reset-auth",
+        data=unchecked_requests.encode(),
+        method="POST",
+        headers={"Content-Type": "text/plain"},  # moto reads the count from the request's body as it is
+    )
+    urllib.request.urlopen(request).close()
 
 
 def test_with_the_lake_on_s3_the_site_says_the_raw_files_are_not_copied_into_it(s3, tmp_path, monkeypatch):
@@ -286,14 +342,20 @@ def test_the_dag_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, airflow_home,
     for code in ("360000", "440000"):
         s3.put_object(
             Bucket="landing-bucket",
-            Key=f"incoming/{code}/2025-01/x.csv",
-            Body=csv_bytes(WINTER_WARMTH, valid_rows(code)),
+            Key=f"incoming/{code}/{THIS_MONTH}/x.csv",
+            Body=csv_bytes(WINTER_WARMTH, valid_rows(code, THIS_MONTH)),
         )
 
     log = run_dag(
-        airflow_home, Workspace(S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline, tmp_path / "site")
+        airflow_home,
+        Workspace(
+            S3_WORKSPACE["landing"], S3_WORKSPACE["lake"], s3_pipeline, tmp_path / "site", S3_WORKSPACE["outbox"]
+        ),
     )
 
     assert "2 file(s): 2 accepted, 0 superseded, 0 rejected" in log
     assert {key.split("/")[0] for key in lake_keys(s3)} == {"parquet", "raw", "validation"}
     assert query(s3_pipeline, "SELECT count(*) AS n FROM mart.submissions WHERE status = 'accepted'") == [{"n": 2}]
+    outbox = s3.list_objects_v2(Bucket="outbox-bucket")["Contents"]
+    receipts = [o["Key"] for o in outbox if o["Key"].endswith(".json") and "/receipts/" in o["Key"]]
+    assert sorted(key.split("/")[0] for key in receipts) == ["360000", "440000"], "the reply task wrote them"

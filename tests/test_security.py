@@ -251,6 +251,7 @@ def test_planted_secrets_reach_no_log_and_no_result(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", aws_secret)
     monkeypatch.setenv("REPORTS_LANDING", "s3://landing-bucket/incoming")
     monkeypatch.setenv("REPORTS_LAKE", "s3://lake-bucket/lake")
+    monkeypatch.setenv("REPORTS_OUTBOX", str(tmp_path / "outbox"))
     monkeypatch.setenv("REPORTS_WAREHOUSE", warehouse_url)
     for code in ("110000", "360000"):
         s3.put_object(

@@ -74,23 +74,24 @@ attach() {
     fi
 }
 
-mc mb --ignore-existing local/landing local/lake
+mc mb --ignore-existing local/landing local/lake local/outbox
 
-# The pipeline (Airflow): reads the landing zone, reads and writes the lake, deletes nothing.
+# The pipeline (Airflow): reads the landing zone, reads and writes the lake and the outbox, deletes nothing.
 policy_file=$(mktemp)
 cat > "$policy_file" <<'EOF'
 {
   "Version": "2012-10-17",
   "Statement": [
     {
-      "Sid": "ListBothBuckets",
+      "Sid": "ListTheBuckets",
       "Effect": "Allow",
       "Action": [
         "s3:ListBucket"
       ],
       "Resource": [
         "arn:aws:s3:::landing",
-        "arn:aws:s3:::lake"
+        "arn:aws:s3:::lake",
+        "arn:aws:s3:::outbox"
       ]
     },
     {
@@ -113,6 +114,17 @@ cat > "$policy_file" <<'EOF'
       "Resource": [
         "arn:aws:s3:::lake/*"
       ]
+    },
+    {
+      "Sid": "WriteReceipts",
+      "Effect": "Allow",
+      "Action": [
+        "s3:GetObject",
+        "s3:PutObject"
+      ],
+      "Resource": [
+        "arn:aws:s3:::outbox/*"
+      ]
     }
   ]
 }
@@ -123,189 +135,189 @@ mc admin user add local "$REPORTS_S3_ACCESS_KEY" "$REPORTS_S3_SECRET_KEY" >/dev/
 attach reports-pipeline "$REPORTS_S3_ACCESS_KEY"
 echo "$REPORTS_S3_ACCESS_KEY: the pipeline (reports-pipeline)"
 
-# One user per province, allowed only under its own prefix (policies/<code>.json).
+# One user per province, allowed only under its own prefix of landing and outbox (policies/<code>.json).
 # 110000 北京市 Beijing
 mc admin user add local province-110000 "$PROVINCE_110000_PASSWORD" >/dev/null
 mc admin policy create local province-110000 "$POLICIES/110000.json" >/dev/null
 attach province-110000 province-110000
-echo "province-110000: may write landing/110000/"
+echo "province-110000: may write landing/110000/, read outbox/110000/"
 
 # 120000 天津市 Tianjin
 mc admin user add local province-120000 "$PROVINCE_120000_PASSWORD" >/dev/null
 mc admin policy create local province-120000 "$POLICIES/120000.json" >/dev/null
 attach province-120000 province-120000
-echo "province-120000: may write landing/120000/"
+echo "province-120000: may write landing/120000/, read outbox/120000/"
 
 # 130000 河北省 Hebei
 mc admin user add local province-130000 "$PROVINCE_130000_PASSWORD" >/dev/null
 mc admin policy create local province-130000 "$POLICIES/130000.json" >/dev/null
 attach province-130000 province-130000
-echo "province-130000: may write landing/130000/"
+echo "province-130000: may write landing/130000/, read outbox/130000/"
 
 # 140000 山西省 Shanxi
 mc admin user add local province-140000 "$PROVINCE_140000_PASSWORD" >/dev/null
 mc admin policy create local province-140000 "$POLICIES/140000.json" >/dev/null
 attach province-140000 province-140000
-echo "province-140000: may write landing/140000/"
+echo "province-140000: may write landing/140000/, read outbox/140000/"
 
 # 150000 内蒙古自治区 Inner Mongolia
 mc admin user add local province-150000 "$PROVINCE_150000_PASSWORD" >/dev/null
 mc admin policy create local province-150000 "$POLICIES/150000.json" >/dev/null
 attach province-150000 province-150000
-echo "province-150000: may write landing/150000/"
+echo "province-150000: may write landing/150000/, read outbox/150000/"
 
 # 210000 辽宁省 Liaoning
 mc admin user add local province-210000 "$PROVINCE_210000_PASSWORD" >/dev/null
 mc admin policy create local province-210000 "$POLICIES/210000.json" >/dev/null
 attach province-210000 province-210000
-echo "province-210000: may write landing/210000/"
+echo "province-210000: may write landing/210000/, read outbox/210000/"
 
 # 220000 吉林省 Jilin
 mc admin user add local province-220000 "$PROVINCE_220000_PASSWORD" >/dev/null
 mc admin policy create local province-220000 "$POLICIES/220000.json" >/dev/null
 attach province-220000 province-220000
-echo "province-220000: may write landing/220000/"
+echo "province-220000: may write landing/220000/, read outbox/220000/"
 
 # 230000 黑龙江省 Heilongjiang
 mc admin user add local province-230000 "$PROVINCE_230000_PASSWORD" >/dev/null
 mc admin policy create local province-230000 "$POLICIES/230000.json" >/dev/null
 attach province-230000 province-230000
-echo "province-230000: may write landing/230000/"
+echo "province-230000: may write landing/230000/, read outbox/230000/"
 
 # 310000 上海市 Shanghai
 mc admin user add local province-310000 "$PROVINCE_310000_PASSWORD" >/dev/null
 mc admin policy create local province-310000 "$POLICIES/310000.json" >/dev/null
 attach province-310000 province-310000
-echo "province-310000: may write landing/310000/"
+echo "province-310000: may write landing/310000/, read outbox/310000/"
 
 # 320000 江苏省 Jiangsu
 mc admin user add local province-320000 "$PROVINCE_320000_PASSWORD" >/dev/null
 mc admin policy create local province-320000 "$POLICIES/320000.json" >/dev/null
 attach province-320000 province-320000
-echo "province-320000: may write landing/320000/"
+echo "province-320000: may write landing/320000/, read outbox/320000/"
 
 # 330000 浙江省 Zhejiang
 mc admin user add local province-330000 "$PROVINCE_330000_PASSWORD" >/dev/null
 mc admin policy create local province-330000 "$POLICIES/330000.json" >/dev/null
 attach province-330000 province-330000
-echo "province-330000: may write landing/330000/"
+echo "province-330000: may write landing/330000/, read outbox/330000/"
 
 # 340000 安徽省 Anhui
 mc admin user add local province-340000 "$PROVINCE_340000_PASSWORD" >/dev/null
 mc admin policy create local province-340000 "$POLICIES/340000.json" >/dev/null
 attach province-340000 province-340000
-echo "province-340000: may write landing/340000/"
+echo "province-340000: may write landing/340000/, read outbox/340000/"
 
 # 350000 福建省 Fujian
 mc admin user add local province-350000 "$PROVINCE_350000_PASSWORD" >/dev/null
 mc admin policy create local province-350000 "$POLICIES/350000.json" >/dev/null
 attach province-350000 province-350000
-echo "province-350000: may write landing/350000/"
+echo "province-350000: may write landing/350000/, read outbox/350000/"
 
 # 360000 江西省 Jiangxi
 mc admin user add local province-360000 "$PROVINCE_360000_PASSWORD" >/dev/null
 mc admin policy create local province-360000 "$POLICIES/360000.json" >/dev/null
 attach province-360000 province-360000
-echo "province-360000: may write landing/360000/"
+echo "province-360000: may write landing/360000/, read outbox/360000/"
 
 # 370000 山东省 Shandong
 mc admin user add local province-370000 "$PROVINCE_370000_PASSWORD" >/dev/null
 mc admin policy create local province-370000 "$POLICIES/370000.json" >/dev/null
 attach province-370000 province-370000
-echo "province-370000: may write landing/370000/"
+echo "province-370000: may write landing/370000/, read outbox/370000/"
 
 # 410000 河南省 Henan
 mc admin user add local province-410000 "$PROVINCE_410000_PASSWORD" >/dev/null
 mc admin policy create local province-410000 "$POLICIES/410000.json" >/dev/null
 attach province-410000 province-410000
-echo "province-410000: may write landing/410000/"
+echo "province-410000: may write landing/410000/, read outbox/410000/"
 
 # 420000 湖北省 Hubei
 mc admin user add local province-420000 "$PROVINCE_420000_PASSWORD" >/dev/null
 mc admin policy create local province-420000 "$POLICIES/420000.json" >/dev/null
 attach province-420000 province-420000
-echo "province-420000: may write landing/420000/"
+echo "province-420000: may write landing/420000/, read outbox/420000/"
 
 # 430000 湖南省 Hunan
 mc admin user add local province-430000 "$PROVINCE_430000_PASSWORD" >/dev/null
 mc admin policy create local province-430000 "$POLICIES/430000.json" >/dev/null
 attach province-430000 province-430000
-echo "province-430000: may write landing/430000/"
+echo "province-430000: may write landing/430000/, read outbox/430000/"
 
 # 440000 广东省 Guangdong
 mc admin user add local province-440000 "$PROVINCE_440000_PASSWORD" >/dev/null
 mc admin policy create local province-440000 "$POLICIES/440000.json" >/dev/null
 attach province-440000 province-440000
-echo "province-440000: may write landing/440000/"
+echo "province-440000: may write landing/440000/, read outbox/440000/"
 
 # 450000 广西壮族自治区 Guangxi
 mc admin user add local province-450000 "$PROVINCE_450000_PASSWORD" >/dev/null
 mc admin policy create local province-450000 "$POLICIES/450000.json" >/dev/null
 attach province-450000 province-450000
-echo "province-450000: may write landing/450000/"
+echo "province-450000: may write landing/450000/, read outbox/450000/"
 
 # 460000 海南省 Hainan
 mc admin user add local province-460000 "$PROVINCE_460000_PASSWORD" >/dev/null
 mc admin policy create local province-460000 "$POLICIES/460000.json" >/dev/null
 attach province-460000 province-460000
-echo "province-460000: may write landing/460000/"
+echo "province-460000: may write landing/460000/, read outbox/460000/"
 
 # 500000 重庆市 Chongqing
 mc admin user add local province-500000 "$PROVINCE_500000_PASSWORD" >/dev/null
 mc admin policy create local province-500000 "$POLICIES/500000.json" >/dev/null
 attach province-500000 province-500000
-echo "province-500000: may write landing/500000/"
+echo "province-500000: may write landing/500000/, read outbox/500000/"
 
 # 510000 四川省 Sichuan
 mc admin user add local province-510000 "$PROVINCE_510000_PASSWORD" >/dev/null
 mc admin policy create local province-510000 "$POLICIES/510000.json" >/dev/null
 attach province-510000 province-510000
-echo "province-510000: may write landing/510000/"
+echo "province-510000: may write landing/510000/, read outbox/510000/"
 
 # 520000 贵州省 Guizhou
 mc admin user add local province-520000 "$PROVINCE_520000_PASSWORD" >/dev/null
 mc admin policy create local province-520000 "$POLICIES/520000.json" >/dev/null
 attach province-520000 province-520000
-echo "province-520000: may write landing/520000/"
+echo "province-520000: may write landing/520000/, read outbox/520000/"
 
 # 530000 云南省 Yunnan
 mc admin user add local province-530000 "$PROVINCE_530000_PASSWORD" >/dev/null
 mc admin policy create local province-530000 "$POLICIES/530000.json" >/dev/null
 attach province-530000 province-530000
-echo "province-530000: may write landing/530000/"
+echo "province-530000: may write landing/530000/, read outbox/530000/"
 
 # 540000 西藏自治区 Tibet
 mc admin user add local province-540000 "$PROVINCE_540000_PASSWORD" >/dev/null
 mc admin policy create local province-540000 "$POLICIES/540000.json" >/dev/null
 attach province-540000 province-540000
-echo "province-540000: may write landing/540000/"
+echo "province-540000: may write landing/540000/, read outbox/540000/"
 
 # 610000 陕西省 Shaanxi
 mc admin user add local province-610000 "$PROVINCE_610000_PASSWORD" >/dev/null
 mc admin policy create local province-610000 "$POLICIES/610000.json" >/dev/null
 attach province-610000 province-610000
-echo "province-610000: may write landing/610000/"
+echo "province-610000: may write landing/610000/, read outbox/610000/"
 
 # 620000 甘肃省 Gansu
 mc admin user add local province-620000 "$PROVINCE_620000_PASSWORD" >/dev/null
 mc admin policy create local province-620000 "$POLICIES/620000.json" >/dev/null
 attach province-620000 province-620000
-echo "province-620000: may write landing/620000/"
+echo "province-620000: may write landing/620000/, read outbox/620000/"
 
 # 630000 青海省 Qinghai
 mc admin user add local province-630000 "$PROVINCE_630000_PASSWORD" >/dev/null
 mc admin policy create local province-630000 "$POLICIES/630000.json" >/dev/null
 attach province-630000 province-630000
-echo "province-630000: may write landing/630000/"
+echo "province-630000: may write landing/630000/, read outbox/630000/"
 
 # 640000 宁夏回族自治区 Ningxia
 mc admin user add local province-640000 "$PROVINCE_640000_PASSWORD" >/dev/null
 mc admin policy create local province-640000 "$POLICIES/640000.json" >/dev/null
 attach province-640000 province-640000
-echo "province-640000: may write landing/640000/"
+echo "province-640000: may write landing/640000/, read outbox/640000/"
 
 # 650000 新疆维吾尔自治区 Xinjiang
 mc admin user add local province-650000 "$PROVINCE_650000_PASSWORD" >/dev/null
 mc admin policy create local province-650000 "$POLICIES/650000.json" >/dev/null
 attach province-650000 province-650000
-echo "province-650000: may write landing/650000/"
+echo "province-650000: may write landing/650000/, read outbox/650000/"

@@ -9,6 +9,7 @@ SELECT
     s.status,
     s.received_at,
     d.due_at,
+    d.locks_at,
     s.received_at < d.due_at AS on_time
 FROM staging.stg_submissions AS s
 LEFT JOIN intermediate.int_period_deadlines AS d

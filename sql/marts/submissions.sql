@@ -18,7 +18,8 @@ SELECT
     s.raw_location,
     s.parquet_location,
     t.due_at AT TIME ZONE 'UTC' AS due_at,
-    t.on_time
+    t.on_time,
+    t.locks_at AT TIME ZONE 'UTC' AS locks_at
 FROM staging.stg_submissions AS s
 LEFT JOIN staging.stg_provinces AS p
     ON p.province_code = s.province_code

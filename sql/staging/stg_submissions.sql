@@ -1,27 +1,32 @@
--- Every file version seen, with its status: a rejected file stays rejected; of the accepted
--- files for one report type, province and period, the latest arrival is in force and the
--- earlier ones are superseded by it.
+-- Every file version seen, with its status: a file that arrived after its period's lock is locked
+-- (staging.stg_locked_submissions), whatever its rules said; a rejected file stays rejected; of the
+-- other accepted files for one report type, province and period, the latest arrival is in force and
+-- the earlier ones are superseded by it.
 SELECT
     s.*,
     CASE
+        WHEN l.submission_id IS NOT NULL THEN 'locked'
         WHEN s.outcome = 'rejected' THEN 'rejected'
         WHEN s.submission_id = in_force.submission_id THEN 'accepted'
         ELSE 'superseded'
     END AS status,
     CASE
-        WHEN s.outcome = 'accepted' AND s.submission_id <> in_force.submission_id
+        WHEN l.submission_id IS NULL AND s.outcome = 'accepted' AND s.submission_id <> in_force.submission_id
         THEN in_force.submission_id
     END AS superseded_by
 FROM ingest.submissions AS s
+LEFT JOIN staging.stg_locked_submissions AS l
+    ON l.submission_id = s.submission_id
 LEFT JOIN (
     SELECT
-        submission_id, report_type, province_code, period,
+        a.submission_id, a.report_type, a.province_code, a.period,
         row_number() OVER (
-            PARTITION BY report_type, province_code, period
-            ORDER BY received_at DESC, source DESC
+            PARTITION BY a.report_type, a.province_code, a.period
+            ORDER BY a.received_at DESC, a.source DESC
         ) AS newest_first
-    FROM ingest.submissions
-    WHERE outcome = 'accepted'
+    FROM ingest.submissions AS a
+    WHERE a.outcome = 'accepted'
+        AND a.submission_id NOT IN (SELECT submission_id FROM staging.stg_locked_submissions)
 ) AS in_force
     ON in_force.newest_first = 1
     AND in_force.report_type = s.report_type

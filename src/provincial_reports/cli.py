@@ -20,7 +20,14 @@ from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
 from provincial_reports.report.terminal import flags_table, releases_text, submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
-from provincial_reports.stores.warehouse import SQL, WarehouseUnavailable, opened, opened_for_reading
+from provincial_reports.stores.warehouse import (
+    SQL,
+    WarehouseUnavailable,
+    create_tables,
+    create_views,
+    opened,
+    opened_for_reading,
+)
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
 from provincial_reports.tools.export import MARTS as EXPORT_MARTS
 from provincial_reports.tools.export import export_marts
@@ -42,6 +49,7 @@ def show() -> int:
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
     print(f"Warehouse:                               {redacted(config.warehouse)}")
+    print(f"Provinces' receipts and status (outbox): {config.outbox}")
     print(f"Report site (open in a browser):         {Path(config.site) / 'index.html'}")
     for arrival in unanswered:
         print(f"NO ANSWER: {arrival.source}", file=sys.stderr)
@@ -108,6 +116,38 @@ def releases(command: str, run_id: str | None, comment: str, release_at: str) ->
         print(f"error: Airflow's API at {setting('REPORTS_AIRFLOW_API')} (REPORTS_AIRFLOW_API): {exc}", file=sys.stderr)
         return 2
     print(f"{answer['chosen_options'][0]} recorded for {run_id} by {answer['responded_by']['name']}")
+
+
+def unlock(province: str, period: str, until: str, reason: str, by: str) -> int:
+    """An exception to the lock after the deadline (tools/locks.py); exit 2 on a province, period or
+    moment that is not one, so a typo grants nothing."""
+    from provincial_reports.tools.locks import grant_exception, until_moment
+
+    try:
+        moment = until_moment(until)
+        with opened(settings().warehouse) as warehouse:
+            granted = grant_exception(warehouse, province, period, moment, reason, by)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"unlocked {province} {period} until {granted['until']:%Y-%m-%d %H:%M} UTC, granted by {granted['granted_by']}"
+    )
+    print("files arriving until then are answered as usual; a file locked before stays locked: upload it again")
+    return 0
+
+
+def reply() -> int:
+    """Every receipt and status document rewritten into the outbox from the warehouse (reply/outbox.py)."""
+    from provincial_reports.reply.outbox import reply_to_provinces
+
+    config = settings()
+    with opened_for_reading(config.warehouse) as warehouse:
+        with warehouse.transaction():  # the marts as this code makes them, as a load would leave them
+            create_tables(warehouse)
+            create_views(warehouse)
+        written = reply_to_provinces(warehouse, open_store(config.outbox), everything=True)
+    print(f"{len(written)} document(s) written to the outbox, {config.outbox}")
     return 0
 
 
@@ -228,6 +268,15 @@ def parser() -> argparse.ArgumentParser:
     reject = release_commands.add_parser("reject", help="reject a run's candidate: nothing is published")
     reject.add_argument("run_id")
     reject.add_argument("--comment", required=True, help="why (recorded)")
+    unlocking = commands.add_parser("unlock", help="let a province's files for a locked period in, until a moment")
+    unlocking.add_argument("province", help="the province code, e.g. 540000")
+    unlocking.add_argument("period", help="the period, YYYY-MM")
+    unlocking.add_argument(
+        "--until", required=True, help="YYYY-MM-DD (to the end of that day, Beijing time) or an ISO time"
+    )
+    unlocking.add_argument("--reason", required=True, help="why (recorded)")
+    unlocking.add_argument("--by", required=True, help="who grants it (recorded)")
+    commands.add_parser("reply", help="rewrite every receipt and status document in the outbox from the warehouse")
     policies = commands.add_parser("access", help="the provinces' MinIO access (deploy/minio/)")
     policy_commands = policies.add_subparsers(dest="access", required=True)
     written = policy_commands.add_parser("write", help="write one <code>.json IAM policy per province into a folder")
@@ -261,6 +310,10 @@ def run(args: argparse.Namespace) -> int:
         return samples(args.landing)
     if args.command == "report":
         return report()
+    if args.command == "unlock":
+        return unlock(args.province, args.period, args.until, args.reason, args.by)
+    if args.command == "reply":
+        return reply()
     if args.command == "review":
         return review_list() if args.review == "list" else review_confirm(args.target, args.by, args.comment)
     if args.command == "releases":

@@ -33,6 +33,11 @@ SETTINGS = (
         "duckdb:///./data/warehouse.duckdb",
         "the marts: duckdb:///path/file.duckdb or postgresql://user@host:port/db (password: PGPASSWORD)",
     ),
+    Setting(
+        "REPORTS_OUTBOX",
+        "./data/outbox",
+        "receipts and status documents for the provinces, one prefix each: a folder or s3://bucket/prefix",
+    ),
     Setting("REPORTS_SITE", "./data/site", "the report site's folder (local: what a web server publishes)"),
     Setting("REPORTS_EXPECTATIONS", "./expectations", "the report types' folders and provinces.yaml"),
     Setting(
@@ -69,6 +74,7 @@ class Settings:
     landing: str
     lake: str
     warehouse: str
+    outbox: str  # what goes back to the provinces: receipts and status documents
     site: str  # the report site's folder (a local path: it is what a web server publishes)
     expectations: str  # the report types' folders and provinces.yaml: what is expected of the provinces
 
@@ -85,6 +91,7 @@ def settings() -> Settings:
         landing=setting("REPORTS_LANDING"),
         lake=setting("REPORTS_LAKE"),
         warehouse=setting("REPORTS_WAREHOUSE"),
+        outbox=setting("REPORTS_OUTBOX"),
         site=setting("REPORTS_SITE"),
         expectations=setting("REPORTS_EXPECTATIONS"),
     )

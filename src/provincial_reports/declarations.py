@@ -180,6 +180,8 @@ class ReportType(Declared):
     columns: tuple[Column, ...] = Field(min_length=1)
     row_rules: TableRules = TableRules()
     due_day: int | None = Field(default=None, ge=1, le=28)  # files are due by the end of this day of the next month
+    # files arriving this many days after the deadline are answered `locked` (DHIS2's expiry days)
+    lock_after_days: int | None = Field(default=None, ge=0)
     records: RecordsRules | None = None  # a records type: payment records, read in batches
     review: Review = Review()
     messages: Messages = Messages()

@@ -69,6 +69,18 @@ def load(answers: list[dict]) -> int:
         return load_answers(warehouse, open_store(config.lake), [Answer.from_dict(a) for a in recorded(answers)])
 
 
+def reply() -> int:
+    """Receipts and status documents into the provinces' outbox (REPORTS_OUTBOX), from the committed
+    warehouse only: what changed since the last reply, and what a crash left unwritten."""
+    from provincial_reports.reply.outbox import reply_to_provinces
+
+    config = settings()
+    with opened(config.warehouse) as warehouse:
+        written = reply_to_provinces(warehouse, open_store(config.outbox))
+    print(f"{len(written)} document(s) written to the outbox, {config.outbox}", flush=True)
+    return len(written)
+
+
 def summarize(answers: list[dict], arrivals: list[dict] = ()) -> str:
     """This run's answers, the national totals, and the files of `arrivals` gone or left unanswered
     (and why), as the summarize task logs them."""

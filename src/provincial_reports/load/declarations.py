@@ -18,6 +18,7 @@ REVIEW_RULES = pa.schema(
         ("min_previous_periods", pa.int32()),
     ]
 )
+LOCK_RULES = pa.schema([("report_type", pa.string()), ("lock_after_days", pa.int32())])
 CATEGORIES = pa.schema(
     [(name, pa.string()) for name in ("report_type", "category", "label_zh", "summary_report_type", "summary_metric")]
     + [("funds_metric", pa.string()), ("count_tolerance", pa.float64())]
@@ -25,14 +26,15 @@ CATEGORIES = pa.schema(
 
 
 def refresh_declarations(warehouse: Warehouse) -> None:
-    """The warehouse's report types, provinces, metrics, beneficiary categories and review rules
-    made equal to the declarations."""
+    """The warehouse's report types, provinces, metrics, beneficiary categories, review rules and
+    locks made equal to the declarations."""
     for table, rows in (
         ("core.report_types", _report_type_rows()),
         ("core.provinces", _province_rows()),
         ("core.metrics", _metric_rows()),
         ("core.beneficiary_categories", _category_rows()),
         ("core.review_rules", _review_rule_rows()),
+        ("core.lock_rules", _lock_rule_rows()),
     ):
         warehouse.execute(f"DELETE FROM {table}")
         warehouse.insert_arrow(table, rows)
@@ -103,4 +105,15 @@ def _review_rule_rows() -> pa.Table:
     return pa.Table.from_pylist(
         [{"report_type": rt.name, **rule.model_dump()} for rt in report_types().values() for rule in rt.review_rules],
         schema=REVIEW_RULES,
+    )
+
+
+def _lock_rule_rows() -> pa.Table:
+    return pa.Table.from_pylist(
+        [
+            {"report_type": rt.name, "lock_after_days": rt.lock_after_days}
+            for rt in report_types().values()
+            if rt.lock_after_days is not None
+        ],
+        schema=LOCK_RULES,
     )

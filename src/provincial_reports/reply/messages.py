@@ -15,6 +15,7 @@ from collections import defaultdict
 from provincial_reports.declarations import ReportType
 from provincial_reports.reply.letter import letter_html
 from provincial_reports.reply.mailer import Message
+from provincial_reports.reply.receipts import lock_finding
 from provincial_reports.report.site_data import beijing_time
 from provincial_reports.stores.warehouse import Warehouse
 from provincial_reports.wording import figure_text
@@ -114,6 +115,9 @@ def _answer_text(
             reasons,
             "未通过的规则 · Failed rules",
         )
+    if answer == "locked":  # why, in the receipt's words (reply/receipts.py)
+        lock = lock_finding(row)
+        reasons = [lock["zh"], lock["en"], *reasons]
     if answer not in ANSWER_WORDS:
         return (
             [f"{file_zh}未被接收（{answer}），不计入全国汇总，原因如下。"],

@@ -20,6 +20,7 @@ STATUS_LABELS = {
     "rejected": ("rejected", "被退回"),
     "missing": ("missing", "未报送"),
     "superseded": ("superseded", "已被替换"),
+    "locked": ("locked", "已锁定"),
 }
 
 # The site's palette: the report pages and the Data Docs pages draw from it.
@@ -79,7 +80,7 @@ a { color:var(--accent); text-decoration:none; } a:hover { text-decoration:under
 .pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; white-space:nowrap; }
 .s-accepted { background:var(--ok-bg); color:var(--ok); } .s-late { background:var(--late-bg); color:var(--late); }
 .s-resubmitted { background:var(--re-bg); color:var(--re); } .s-rejected { background:var(--bad-bg); color:var(--bad); }
-.s-missing, .s-superseded { background:var(--none-bg); color:var(--none); }
+.s-missing, .s-superseded, .s-locked { background:var(--none-bg); color:var(--none); }
 .s-flag { background:var(--flag-bg); color:var(--flag); }
 table.matrix td, table.matrix th { text-align:center; padding:4px 6px; }
 table.matrix td.prov, table.matrix th.prov { text-align:left; white-space:nowrap; }

@@ -1,8 +1,10 @@
-"""Who may write where in the landing zone: one MinIO user and one IAM policy per province.
+"""Who may write where in the landing zone, and read what in the outbox: one MinIO user and one IAM
+policy per province.
 
 Each province uploads under its own prefix `<province code>/` of the landing bucket (land.py reads
-the province off that prefix). Object storage must enforce the same boundary, or one province
-could overwrite or read another's submissions. The policies are generated from
+the province off that prefix), and reads its receipts and status documents under the same prefix of
+the outbox bucket (reply/). Object storage must enforce the same boundary, or one province could
+overwrite or read another's submissions, or read another's answers. The policies are generated from
 expectations/provinces.yaml so that the list of provinces exists in one place; the generated
 files are committed under deploy/minio/ so that operators review exactly what MinIO applies, and
 tests/test_deploy.py fails when they drift from this module.
@@ -20,6 +22,7 @@ from provincial_reports.declarations import Province, provinces
 
 LANDING_BUCKET = "landing"
 LAKE_BUCKET = "lake"
+OUTBOX_BUCKET = "outbox"
 PIPELINE_POLICY = "reports-pipeline"
 POLICY_VERSION = "2012-10-17"  # the IAM policy language version, not a date of ours
 
@@ -34,8 +37,9 @@ def password_variable(province_code: str) -> str:
     return f"PROVINCE_{province_code}_PASSWORD"
 
 
-def policy_for(province_code: str, bucket: str = LANDING_BUCKET) -> dict:
-    """The province's IAM policy: upload and read back under `<code>/`, list only that prefix.
+def policy_for(province_code: str, bucket: str = LANDING_BUCKET, outbox: str = OUTBOX_BUCKET) -> dict:
+    """The province's IAM policy: upload and read back under `<code>/` of the landing bucket, read
+    its answers under `<code>/` of the outbox, and list only those two prefixes.
 
     s3:GetObject is granted on the province's own objects because confirming an upload needs it:
     S3 authorises HEAD (`mc stat`, `aws s3api head-object`, the size/ETag check upload tools do)
@@ -43,6 +47,7 @@ def policy_for(province_code: str, bucket: str = LANDING_BUCKET) -> dict:
     federation holds under its name when a file is disputed or rejected. It exposes nothing but
     the province's own submissions. No delete: a submission, once received, stays on record;
     a correction is a new upload (land.py treats new bytes under an old name as a new version).
+    The outbox is read-only to the province: only the pipeline writes receipts.
 
     Only declared province codes are accepted, so a typo or a wildcard can never become a policy.
     """
@@ -52,13 +57,7 @@ def policy_for(province_code: str, bucket: str = LANDING_BUCKET) -> dict:
     return {
         "Version": POLICY_VERSION,
         "Statement": [
-            {
-                "Sid": "ListOwnPrefixOnly",
-                "Effect": "Allow",
-                "Action": ["s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{bucket}"],
-                "Condition": {"StringLike": {"s3:prefix": [f"{province_code}/*", f"{province_code}/"]}},
-            },
+            _list_own_prefix("ListOwnPrefixOnly", bucket, province_code),
             {
                 "Sid": "UploadOwnReports",
                 "Effect": "Allow",
@@ -71,12 +70,30 @@ def policy_for(province_code: str, bucket: str = LANDING_BUCKET) -> dict:
                 "Action": ["s3:GetObject"],
                 "Resource": [own_objects],
             },
+            _list_own_prefix("ListOwnOutboxOnly", outbox, province_code),
+            {
+                "Sid": "ReadOwnReceipts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [f"arn:aws:s3:::{outbox}/{province_code}/*"],
+            },
         ],
     }
 
 
-def pipeline_policy(landing: str = LANDING_BUCKET, lake: str = LAKE_BUCKET) -> dict:
-    """The pipeline's IAM policy: read the whole landing zone, read and write the lake, delete nothing.
+def _list_own_prefix(sid: str, bucket: str, province_code: str) -> dict:
+    return {
+        "Sid": sid,
+        "Effect": "Allow",
+        "Action": ["s3:ListBucket"],
+        "Resource": [f"arn:aws:s3:::{bucket}"],
+        "Condition": {"StringLike": {"s3:prefix": [f"{province_code}/*", f"{province_code}/"]}},
+    }
+
+
+def pipeline_policy(landing: str = LANDING_BUCKET, lake: str = LAKE_BUCKET, outbox: str = OUTBOX_BUCKET) -> dict:
+    """The pipeline's IAM policy: read the whole landing zone, read and write the lake and the
+    outbox, delete nothing.
 
     Airflow runs with these credentials rather than MinIO's root user, so a bug or a compromised
     task can neither touch the provinces' uploads nor administer MinIO.
@@ -85,10 +102,10 @@ def pipeline_policy(landing: str = LANDING_BUCKET, lake: str = LAKE_BUCKET) -> d
         "Version": POLICY_VERSION,
         "Statement": [
             {
-                "Sid": "ListBothBuckets",
+                "Sid": "ListTheBuckets",
                 "Effect": "Allow",
                 "Action": ["s3:ListBucket"],
-                "Resource": [f"arn:aws:s3:::{landing}", f"arn:aws:s3:::{lake}"],
+                "Resource": [f"arn:aws:s3:::{landing}", f"arn:aws:s3:::{lake}", f"arn:aws:s3:::{outbox}"],
             },
             {
                 "Sid": "ReadSubmissions",
@@ -101,6 +118,12 @@ def pipeline_policy(landing: str = LANDING_BUCKET, lake: str = LAKE_BUCKET) -> d
                 "Effect": "Allow",
                 "Action": ["s3:GetObject", "s3:PutObject"],
                 "Resource": [f"arn:aws:s3:::{lake}/*"],
+            },
+            {
+                "Sid": "WriteReceipts",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject"],
+                "Resource": [f"arn:aws:s3:::{outbox}/*"],
             },
         ],
     }
@@ -130,7 +153,7 @@ def _province_commands(province: Province) -> list[str]:
         f'mc admin user add local {user} "${variable}" >/dev/null',
         f'mc admin policy create local {user} "$POLICIES/{code}.json" >/dev/null',
         f"attach {user} {user}",
-        f'echo "{user}: may write {LANDING_BUCKET}/{code}/"',
+        f'echo "{user}: may write {LANDING_BUCKET}/{code}/, read {OUTBOX_BUCKET}/{code}/"',
         "",
     ]
 
@@ -181,7 +204,7 @@ attach() {{
     fi
 }}
 
-mc mb --ignore-existing local/{LANDING_BUCKET} local/{LAKE_BUCKET}
+mc mb --ignore-existing local/{LANDING_BUCKET} local/{LAKE_BUCKET} local/{OUTBOX_BUCKET}
 """
 
 
@@ -191,7 +214,7 @@ def mc_script() -> str:
     required += [password_variable(code) for code in provinces()]
     lines = [
         _script_head(required),
-        "# The pipeline (Airflow): reads the landing zone, reads and writes the lake, deletes nothing.",
+        "# The pipeline (Airflow): reads the landing zone, reads and writes the lake and the outbox, deletes nothing.",
         "policy_file=$(mktemp)",
         "cat > \"$policy_file\" <<'EOF'",
         policy_json(pipeline_policy()) + "EOF",
@@ -201,7 +224,7 @@ def mc_script() -> str:
         f'attach {PIPELINE_POLICY} "$REPORTS_S3_ACCESS_KEY"',
         f'echo "$REPORTS_S3_ACCESS_KEY: the pipeline ({PIPELINE_POLICY})"',
         "",
-        "# One user per province, allowed only under its own prefix (policies/<code>.json).",
+        "# One user per province, allowed only under its own prefix of landing and outbox (policies/<code>.json).",
     ]
     for province in provinces().values():
         lines += _province_commands(province)

@@ -5,7 +5,8 @@ What lands is what the provinces' office software writes: CSV in UTF-8, UTF-8 wi
 Excel sheets with a merged title row, JSON from their own systems, Chinese or English headers,
 thousands separators, blank cells. Some files carry the faults the pipeline exists to catch; most
 of those are followed by a corrected resubmission, so the national totals end up covering every
-province but Tibet, which never sends its summary. Everything is deterministic: the figures come from a
+province but Tibet, whose January file arrives in April, after the period's lock (`lock_after_days`):
+answered `locked`, kept on record, never counted. Everything is deterministic: the figures come from a
 seeded random generator and each file gets a fixed arrival time, because the pipeline orders
 files by modification time and a rerun must write byte-identical files. The figures are drawn
 in tools.sample_figures, the files written by the builders' writers (tools.builders.files).
@@ -152,6 +153,7 @@ class Sample:
     day: int = 0
     english: bool = False
     grouped: bool = False
+    locked: bool = False  # arrives after its period's lock: kept on record, never counted
 
     @property
     def source(self) -> str:
@@ -161,7 +163,9 @@ class Sample:
 
     @property
     def expected(self) -> tuple[str, str | None]:
-        """('accepted', None) or ('rejected', words of the failed rule)."""
+        """('accepted', None), ('rejected', words of the failed rule) or ('locked', None)."""
+        if self.locked:
+            return "locked", None
         if self.format == "text-as-xlsx":
             return "rejected", UNREADABLE
         reason = EDITS[self.edit].reason if self.edit else None
@@ -169,7 +173,7 @@ class Sample:
 
 
 SAMPLES = [
-    # 2025-01, first submissions: every province but Tibet (540000), which never reports
+    # 2025-01, first submissions: every province but Tibet (540000), which reports too late
     Sample("110000", "csv-bom"),
     Sample("120000", "csv", english=True),
     Sample("130000", "csv-gbk"),
@@ -220,6 +224,8 @@ SAMPLES = [
     Sample("440000", "xlsx-typed", period="2025-02", day=28),
     # after the due day (the 5th): Fujian's file is accepted, late
     Sample("350000", "csv", period="2025-02", day=36),
+    # April 14th: Tibet's January file, past January's lock (due 5 February + 60 days): locked
+    Sample("540000", "csv", day=70, locked=True),
 ]
 
 

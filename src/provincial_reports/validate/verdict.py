@@ -6,6 +6,7 @@ column's Chinese label and English name, the rows and the values.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -97,16 +98,49 @@ def explain(result: dict, report_type: ReportType | None) -> str:
     return f"{subject}: {rule}" + _where(result["result"])
 
 
-def _where(found: dict) -> str:
+def finding(result: dict, report_type: ReportType | None) -> dict:
+    """One failed rule as a receipt lists it (ingest.findings): the rule, its column, the rows it
+    names, and the sentence of `explain` in each language, Chinese with the column's Chinese label."""
+    config = result["expectation_config"]
+    column = config["kwargs"].get("column")
+    label_zh, name = (report_type.column(column).label_zh, column) if column and report_type else ("文件", "the file")
+    found = result["result"]
+    return {
+        "rule": config["type"],
+        "column_name": column,
+        "source_rows": _rows_named(found),
+        "zh": f"{label_zh}：{config['meta']['rule_zh']}" + _where(found, ROW_ZH),
+        "en": f"{name}: {config['meta']['rule_en']}" + _where(found),
+    }
+
+
+ROW_EN, ROW_ZH = "row {}", "第{}行"
+# Our own checks name a row at the start of a finding: "row 3: '十二' is not a whole number".
+NAMED_ROW = re.compile(r"^row (\d+):")
+
+
+def _rows_named(found: dict) -> list[int]:
+    """The file's row numbers a failed rule names: its index list's, or those our checks' findings start with."""
+    rows = found.get("unexpected_index_list") or found.get("partial_unexpected_index_list")
+    if rows:
+        return [int(r[SOURCE_ROW]) for r in rows[:MAX_LISTED]]
+    listed = (NAMED_ROW.match(str(f)) for f in found.get("partial_unexpected_list") or [])
+    return [int(m.group(1)) for m in listed if m]
+
+
+def _where(found: dict, row: str = ROW_EN) -> str:
     """The rows a rule found, with their values: all of a small file's (COMPLETE results), the
     first few of a large one's (SUMMARY), and how many there were in all when not all are shown."""
     rows = found.get("unexpected_index_list") or found.get("partial_unexpected_index_list")
     if rows:
         shown = rows[:MAX_LISTED]
-        listed = ", ".join(f"row {r[SOURCE_ROW]}: {_shown(v)}" for r in shown for k, v in r.items() if k != SOURCE_ROW)
+        listed = ", ".join(
+            f"{row.format(r[SOURCE_ROW])}: {_shown(v)}" for r in shown for k, v in r.items() if k != SOURCE_ROW
+        )
         total = max(found.get("unexpected_count") or 0, len(rows))
         return f" — {listed}" + (f"; {total} rows in all (共{total}行)" if total > len(shown) else "")
     listed = found.get("partial_unexpected_list") or found.get("details", {}).get("value_counts") or []
+    listed = [NAMED_ROW.sub(lambda m: f"{row.format(m.group(1))}:", str(f)) for f in listed]
     if found.get("missing_count") and "partial_missing_list" in found:
         listed = [f"missing {', '.join(map(str, found['partial_missing_list']))}"]
     if "observed_value" in found and not listed:

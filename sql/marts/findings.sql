@@ -1,0 +1,38 @@
+-- Every finding of every file, in words: each rule it failed (errors, staging.stg_findings) and each
+-- review flag on its figures (warnings, intermediate.int_review_flags). What the file's receipt lists.
+SELECT
+    f.submission_id,
+    s.report_type,
+    s.province_code,
+    s.period,
+    f.severity,
+    f.rule,
+    f.column_name,
+    f.source_rows,
+    f.zh,
+    f.en,
+    f.position,
+    CAST(NULL AS VARCHAR) AS flag_id,
+    CAST(NULL AS VARCHAR) AS flag_status
+FROM staging.stg_findings AS f
+JOIN staging.stg_submissions AS s ON s.submission_id = f.submission_id
+UNION ALL
+SELECT
+    r.submission_id,
+    r.report_type,
+    r.province_code,
+    r.period,
+    'warning' AS severity,
+    'review:' || r.rule AS rule,
+    r.metric AS column_name,
+    CASE WHEN fig.source_row IS NULL THEN '[]' ELSE '[' || CAST(fig.source_row AS VARCHAR) || ']' END AS source_rows,
+    coalesce(m.label_zh, r.metric) || '（' || r.org_unit_code || '）：' || r.detail_zh AS zh,
+    r.metric || ' (' || r.org_unit_code || '): ' || r.detail_en AS en,
+    CAST(NULL AS INTEGER) AS position,
+    r.flag_id,
+    r.status AS flag_status
+FROM intermediate.int_review_flags AS r
+LEFT JOIN intermediate.int_figures_in_force AS fig
+    ON fig.submission_id = r.submission_id AND fig.org_unit_code = r.org_unit_code AND fig.metric = r.metric
+LEFT JOIN staging.stg_metrics AS m
+    ON m.report_type = r.report_type AND m.metric = r.metric
