@@ -67,14 +67,17 @@ def summary(code: str) -> bytes:
 
 
 def test_the_watch_fires_once_per_new_version_and_not_for_partial_uploads_or_deletions(landing: Path):
+    def put(source: str, extra: bytes = b"") -> None:
+        upload(landing, source, summary(source[:6]) + extra, minute=len(extra))
+
     steps: list[tuple[str, Callable[[], object], list[dict]]] = [
         ("nothing landed", lambda: None, []),
-        ("a file", lambda: upload(landing, "110000/2025-01/a.csv", summary("110000")), [{"new_versions": 1}]),
-        ("an upload in progress", lambda: upload(landing, "120000/2025-01/.b.csv.part", summary("120000")), []),
-        ("two files at once", lambda: [upload(landing, f"{c}/2025-01/{c}.csv", summary(c)) for c in ("130000", "140000")], [{"new_versions": 2}]),
-        ("new bytes under an old name", lambda: upload(landing, "110000/2025-01/a.csv", summary("110000") + b"\n", 1), [{"new_versions": 1}]),
-        ("a deletion", lambda: (landing / "130000/2025-01/130000.csv").unlink(), []),
-    ]  # fmt: skip
+        ("a file", lambda: put("110000/2025-01/a.csv"), [{"new_versions": 1}]),
+        ("an upload in progress", lambda: put("120000/2025-01/.b.csv.part"), []),
+        ("two at once", lambda: [put("130000/2025-01/c.csv"), put("140000/2025-01/d.csv")], [{"new_versions": 2}]),
+        ("new bytes under an old name", lambda: put("110000/2025-01/a.csv", b"\n"), [{"new_versions": 1}]),
+        ("a deletion", lambda: (landing / "130000/2025-01/c.csv").unlink(), []),
+    ]
     with watching(LandingWatch(poll_seconds=POLL)) as fired:
         before = 0
         for what, step, expected in steps:
