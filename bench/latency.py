@@ -43,22 +43,26 @@ DAG_ID = "consolidate_provincial_reports"
 PERIOD = "2025-01"
 
 
-def cpu_seconds(roots: list[int]) -> float:
-    """User and system CPU of the processes `roots` and everything under them, the children they
-    have reaped included (a finished task's process counts once its parent has waited for it)."""
+def cpu_seconds(root: int) -> float:
+    """User and system CPU of the process `root` and everything under it, the children it has
+    reaped included (a finished task's process counts once its parent has waited for it)."""
     total = 0.0
-    for root in roots:
+    try:
+        tree = [psutil.Process(root), *psutil.Process(root).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return total
+    for process in tree:
         try:
-            tree = [psutil.Process(root), *psutil.Process(root).children(recursive=True)]
+            times = process.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        for process in tree:
-            try:
-                times = process.cpu_times()
-            except psutil.NoSuchProcess:
-                continue
-            total += times.user + times.system + times.children_user + times.children_system
+        total += times.user + times.system + times.children_user + times.children_system
     return total
+
+
+def component_name(args: list[str]) -> str:
+    """scheduler, dag-processor, triggerer, api-server, or a worker's name."""
+    return args[args.index("--celery-hostname") + 1] if "--celery-hostname" in args else args[1]
 
 
 def redis_cpu_seconds() -> float:
@@ -114,7 +118,10 @@ class Stack:
     def __init__(self, airflow, landing: Path, warehouse: str) -> None:
         self.airflow, self.landing, self.warehouse = airflow, landing, warehouse
         self.api = logged_in_client(airflow)
-        self.roots = [p.pid for p in airflow.processes]
+        self.components = {component_name(p.args): p.pid for p in airflow.processes}
+
+    def cpu(self) -> dict[str, float]:
+        return {name: cpu_seconds(pid) for name, pid in self.components.items()}
 
     def runs(self) -> list[dict]:
         return self.api.get(f"/dags/{DAG_ID}/dagRuns", params={"limit": 500}).json()["dag_runs"]
@@ -159,25 +166,23 @@ class Stack:
 
 
 def idle_cost(stack: Stack, minutes: float) -> dict:
-    """CPU over `minutes` with nothing arriving, and one sweep run over nothing new."""
-    cpu, redis_cpu, started = cpu_seconds(stack.roots), redis_cpu_seconds(), time.monotonic()
+    """CPU over `minutes` with nothing arriving, by component, and one sweep run over nothing new."""
+    cpu, redis_cpu, started = stack.cpu(), redis_cpu_seconds(), time.monotonic()
     time.sleep(minutes * 60)
-    window, idle_cpu, idle_redis = (
-        time.monotonic() - started,
-        cpu_seconds(stack.roots) - cpu,
-        redis_cpu_seconds() - redis_cpu,
-    )
-    cpu = cpu_seconds(stack.roots)
+    window = time.monotonic() - started
+    by_component = {name: round(seconds - cpu[name], 2) for name, seconds in stack.cpu().items()}
+    by_component["redis"] = round(redis_cpu_seconds() - redis_cpu, 2)
+    before = sum(stack.cpu().values())
     stack.api.post(f"/dags/{DAG_ID}/dagRuns", json={"logical_date": None}).raise_for_status()
     stack.settled("the sweep run")
-    sweep = cpu_seconds(stack.roots) - cpu
+    sweep = sum(stack.cpu().values()) - before
+    per_hour = sum(by_component.values()) / window * 3600 + sweep
     return {
         "window_seconds": round(window, 1),
-        "airflow_cpu_seconds": round(idle_cpu, 2),
-        "redis_cpu_seconds": round(idle_redis, 2),
+        "cpu_seconds_by_component": by_component,
         "sweep_run_cpu_seconds": round(sweep, 2),
-        "cpu_seconds_per_hour": round((idle_cpu + idle_redis) / window * 3600 + sweep, 1),
-        "share_of_one_core": round(((idle_cpu + idle_redis) / window * 3600 + sweep) / 3600, 4),
+        "cpu_seconds_per_hour": round(per_hour, 1),
+        "share_of_one_core": round(per_hour / 3600, 4),
     }
 
 
