@@ -45,14 +45,20 @@ READS := make demo's warehouse, $(DEMO) (./data has none; REPORTS_WAREHOUSE to r
 endif
 endif
 
-## demo: fresh sample submissions from the provinces, one DAG run, the national totals
+## demo: fresh sample submissions from the provinces, one DAG run, the national totals, and one release of
+## 2025-01 through publish_national_totals, its sign-off answered over Airflow's REST API (DEMO_API_PORT)
+DEMO_API_PORT ?= 8794
 demo: export REPORTS_PSEUDONYM_KEY ?= demo-only-pseudonym-key-not-a-secret
+demo: export REPORTS_TASK_RETRIES ?= 0
 demo: $(VENV)/installed
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
 	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
+	@$(PY) -m provincial_reports.cli demo-release winter_warmth 2025-01 $(AIRFLOW_HOME) --port $(DEMO_API_PORT)
 
-## run: one DAG run over whatever REPORTS_* point at (defaults under ./data); the settings checked first
+## run: one DAG run over whatever REPORTS_* point at (defaults under ./data); the settings checked first;
+## no retries (REPORTS_TASK_RETRIES=0): a failure `check` could not foresee shows at once, not after 2 × 2 min
+run: export REPORTS_TASK_RETRIES ?= 0
 run: $(VENV)/installed
 	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
 

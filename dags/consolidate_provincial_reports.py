@@ -6,7 +6,10 @@ each one, as its own mapped task instance: reads it, validates it with the repor
 Expectations suite, and writes it to the lake (`REPORTS_LAKE`) as Parquet, or to quarantine.
 Then loads all answers into the warehouse (`REPORTS_WAREHOUSE`) in one transaction, refreshes
 the marts and logs every file's answer with the national totals. Last, it redraws the report
-site (`REPORTS_SITE`): the consolidation report and the Great Expectations Data Docs.
+site (`REPORTS_SITE`): the consolidation report and the Great Expectations Data Docs. Beside those,
+once the load has committed, each answered file's province is written to (`send_messages`: the
+connection `smtp_default`, the contacts of `REPORTS_CONTACTS` or the Variable `reports_contacts`),
+each message once however often the task is retried or the run is repeated.
 
 A rejected file is an answer, not a failure: its task succeeds. A task fails, and is retried,
 only when the pipeline cannot do its job (storage or warehouse unreachable, a bug). One file's
@@ -20,6 +23,7 @@ Where to look: `mart.submissions` (every file's answer), `mart.national_totals`,
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable, dag, get_current_context, task
@@ -43,7 +47,8 @@ WAREHOUSE_POOL = "reports_warehouse"
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,  # the warehouse has one writer at a time
-    default_args={"retries": 2, "retry_delay": timedelta(minutes=2)},
+    # REPORTS_TASK_RETRIES (config.SETTINGS): `make run` and `make demo` set 0, so a failure shows at once
+    default_args={"retries": int(os.environ.get("REPORTS_TASK_RETRIES", "2")), "retry_delay": timedelta(minutes=2)},
     doc_md=__doc__,
     tags=["reports", "consolidation"],
 )
@@ -91,8 +96,18 @@ def consolidate_provincial_reports():
 
         print(pipeline.report())
 
+    @task(pool=WAREHOUSE_POOL)
+    def send_messages(answers: list[dict]) -> None:
+        """One message to the province of each answered file, read back from the warehouse; sent once
+        (the ledger ingest.messages_sent). A mail server that fails fails the task; its retry sends the rest."""
+        from provincial_reports import pipeline
+
+        print(pipeline.send_messages(answers))
+
     arrivals = discover()
-    summarize(load(process.expand(arrival=arrivals), arrivals), arrivals) >> report()
+    answers = load(process.expand(arrival=arrivals), arrivals)
+    summarize(answers, arrivals) >> report()
+    send_messages(answers)
 
 
 consolidate_provincial_reports()

@@ -54,11 +54,12 @@ def workspace_env(airflow_home: Path, workspace) -> dict[str, str]:
     )
 
 
-def run_dag(airflow_home: Path, workspace) -> str:
+def run_dag(
+    airflow_home: Path, workspace, dag_id: str = "consolidate_provincial_reports", logical_date: str | None = None
+) -> str:
     env = workspace_env(airflow_home, workspace)
-    done = subprocess.run(
-        [str(AIRFLOW), "dags", "test", "consolidate_provincial_reports"], env=env, capture_output=True, text=True
-    )
+    at = [logical_date] if logical_date else []
+    done = subprocess.run([str(AIRFLOW), "dags", "test", dag_id, *at], env=env, capture_output=True, text=True)
     log = done.stdout + done.stderr
     assert done.returncode == 0 and "state=success" in log, log[-5000:]
     return log

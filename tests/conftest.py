@@ -115,6 +115,20 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return migrated_home(tmp_path_factory.mktemp("airflow"))
 
 
+@pytest.fixture
+def mail_server(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """A real SMTP server on 127.0.0.1 (tests/smtp_server.py) that Airflow's `smtp_default` points at;
+    its Mailbox holds what it received."""
+    from smtp_server import Mailbox, smtp_connection
+
+    mailbox = Mailbox(port=free_port())
+    mailbox.start()
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", smtp_connection(mailbox.port))
+    yield mailbox
+    if mailbox.controller:
+        mailbox.stop()
+
+
 @dataclass(frozen=True)
 class CeleryStack:
     airflow: object  # airflow_harness.Airflow

@@ -24,12 +24,22 @@ from test_pipeline import run_once
 from warehouse_state import TOTALS, fingerprint, query
 
 from airflow_harness import AIRFLOW, airflow_env
+from conftest import KEY
 from provincial_reports import failpoints, pipeline
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.relief_disbursements import RECORDS, records
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 PROVINCES = ("110000", "120000", "310000", "320000")
+# The national totals and the payment records' totals, in one statement so in one snapshot (on
+# DuckDB the records are a view over the lake that the refresh re-points).
+TOTALS_AND_PAYMENTS = f"""
+SELECT t.*, r.payments, r.paid
+FROM ({TOTALS}) AS t
+CROSS JOIN (SELECT sum(payments) AS payments, sum(amount_yuan) AS paid FROM mart.disbursement_totals) AS r
+ORDER BY t.report_type, t.period, t.metric
+"""
 
 
 def wait_until(condition, what: str, limit: float = 600) -> None:
@@ -137,19 +147,23 @@ def reader_waits_on_a_lock(warehouse_url: str) -> bool:
 
 @pytest.mark.parametrize("failpoint", ["mid_load", "before_commit"])
 def test_readers_see_the_totals_before_or_after_a_refresh_never_a_mix(workspace, monkeypatch, pausable, failpoint):
-    """A reader loops over mart.national_totals while a refresh replaces four provinces' figures;
-    the refresh is held at a failpoint, inside its transaction, while the reader goes on reading.
+    """A reader loops over mart.national_totals and the payment records' totals while a refresh
+    replaces four provinces' figures and one province's records; the refresh is held at a
+    failpoint, inside its transaction, while the reader goes on reading.
     For DuckDB the reader is another connection in the writer's process: DuckDB lets no other process
     open the file meanwhile (our lock makes one wait). PostgreSQL readers are separate sessions; one
     that arrives while the views are being swapped waits for the commit, and then reads the new totals."""
+    monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", KEY)
     for minute, code in enumerate(PROVINCES):
         upload(workspace.landing, f"{code}/2025-01/v1.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
+    upload(workspace.landing, "110000/2025-01/r1.csv", csv_bytes(RECORDS, records(6, province="110000")), 5)
     run_once()
-    [before] = query(workspace.warehouse_url, TOTALS)
+    [before] = query(workspace.warehouse_url, TOTALS_AND_PAYMENTS)
     for minute, code in enumerate(PROVINCES, start=10):
         upload(
             workspace.landing, f"{code}/2025-01/v2.csv", csv_bytes(WINTER_WARMTH, [province_row(code, scale=2)]), minute
         )
+    upload(workspace.landing, "110000/2025-01/r2.csv", csv_bytes(RECORDS, records(4, province="110000")), 15)
     answers = [pipeline.process(a) for a in pipeline.discover()]
 
     reads: list[tuple[bool, list[dict]]] = []  # (taken while the refresh was held, what was read)
@@ -160,7 +174,7 @@ def test_readers_see_the_totals_before_or_after_a_refresh_never_a_mix(workspace,
         try:
             while not finished.is_set():
                 held = failpoints.paused.is_set() and not failpoints.resume.is_set()
-                reads.append((held, warehouse.query(TOTALS)))
+                reads.append((held, warehouse.query(TOTALS_AND_PAYMENTS)))
         finally:
             warehouse.close()
 
@@ -184,9 +198,10 @@ def test_readers_see_the_totals_before_or_after_a_refresh_never_a_mix(workspace,
     finished.set()
     reading.join()
 
-    [after] = query(workspace.warehouse_url, TOTALS)
+    [after] = query(workspace.warehouse_url, TOTALS_AND_PAYMENTS)
     funds = {r["metric"]: r["value"] for r in after}["funds_total"]
     assert funds == Decimal(9640 * len(PROVINCES)) and after != before
+    assert (before[0]["payments"], after[0]["payments"]) == (6, 4)
     mixed = [rows for _, rows in reads if rows not in (before, after)]
     assert not mixed, f"a reader saw half a refresh: {mixed[0]}"
     if blocked.is_set():  # PostgreSQL, views being swapped: the reader waited, then read the new totals

@@ -22,8 +22,10 @@ import pytest
 from test_pipeline import run_once
 from warehouse_state import copy_warehouse, drop_copy, fingerprint
 
+from conftest import KEY
 from provincial_reports import failpoints, pipeline
 from provincial_reports.tools.builders.files import csv_bytes, upload
+from provincial_reports.tools.builders.relief_disbursements import RECORDS, records
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 SEED = int(os.environ.get("REPORTS_CRASH_SEED", "20250203"))
@@ -62,10 +64,13 @@ def engine(url: str) -> str:
 
 @pytest.fixture
 def lab(workspace, tmp_path, monkeypatch) -> Iterator[CrashLab]:
-    """A warehouse holding a first run (two provinces) and, in the landing zone, a second batch: a new
-    province and a resubmission that changes values. The clean run over the batch is done on a copy."""
+    """A warehouse holding a first run (two provinces, one with payment records) and, in the landing
+    zone, a second batch: a new province and a resubmission that changes values, of the summary
+    report and of the records. The clean run over the batch is done on a copy."""
+    monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", KEY)
     upload(workspace.landing, "360000/2025-01/a.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")), minute=0)
     upload(workspace.landing, "320000/2025-01/b.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")), minute=1)
+    upload(workspace.landing, "360000/2025-01/r.csv", csv_bytes(RECORDS, records(6)), minute=2)
     run_once()
     before = fingerprint(workspace.warehouse_url)
     upload(workspace.landing, "110000/2025-01/c.csv", csv_bytes(WINTER_WARMTH, valid_rows("110000")), minute=10)
@@ -75,6 +80,8 @@ def lab(workspace, tmp_path, monkeypatch) -> Iterator[CrashLab]:
         csv_bytes(WINTER_WARMTH, [province_row("360000", scale=2)]),
         minute=11,
     )
+    upload(workspace.landing, "360000/2025-01/r2.csv", csv_bytes(RECORDS, records(4)), minute=12)
+    upload(workspace.landing, "110000/2025-01/r.csv", csv_bytes(RECORDS, records(5, province="110000")), minute=13)
     copies = []
 
     def fresh_copy(lake: Path | None = None) -> str:
@@ -90,6 +97,7 @@ def lab(workspace, tmp_path, monkeypatch) -> Iterator[CrashLab]:
     answers = run_once()
     clean = fingerprint(clean_url)
     assert clean != before and clean["value_changes"] > 0
+    assert len(clean["records"]) == 3 and clean["records_totals"] != before["records_totals"]
     yield CrashLab(before, clean, answers, Path(os.environ["REPORTS_LAKE"]), fresh_copy)
     for url in copies:
         drop_copy(url)

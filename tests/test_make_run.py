@@ -8,6 +8,7 @@ import re
 import subprocess
 from pathlib import Path
 
+from conftest import KEY
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.samples import write_samples
 
@@ -23,6 +24,7 @@ def make_run(tmp_path: Path, landing: Path, engine: str, warehouse_url: str) -> 
         "REPORTS_LANDING": str(landing),
         "REPORTS_LAKE": str(tmp_path / f"lake-{engine}"),
         "REPORTS_WAREHOUSE": warehouse_url,
+        "REPORTS_PSEUDONYM_KEY": KEY,  # the samples hold payment records, as `make demo` sets one
     }
     done = subprocess.run(
         ["make", "--no-print-directory", "-C", str(ROOT), "run"], env=env, capture_output=True, text=True

@@ -13,7 +13,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from provincial_reports import pipeline
+from provincial_reports import cli, pipeline
 from provincial_reports.stores.model_docs import read_model_doc
 from provincial_reports.stores.warehouse import SQL, create_tables, create_views, opened
 from provincial_reports.tools.builders.files import csv_bytes, upload
@@ -156,6 +156,19 @@ def test_exports_write_the_missing_provinces_as_readable_text(workspace, tmp_pat
     funds = dict(zip(header, next(r for r in rows if r[header.index("metric")] == "funds_total"), strict=True))
     assert str(funds["provinces_missing"]).startswith("110000, 120000, 130000, ")
     assert "360000" not in str(funds["provinces_missing"])
+
+
+def test_cli_export_writes_completeness_in_csv_and_xlsx(workspace, tmp_path):
+    """Who sent what for each period, a row per province, as auditors open it in a spreadsheet."""
+    loaded(workspace, "2025-01")
+    for fmt in ("csv", "xlsx"):
+        assert cli.main(["export", str(tmp_path / fmt), "--format", fmt, "--mart", "completeness"]) == 0
+        header, *rows = read_back(tmp_path / fmt / f"completeness.{fmt}", fmt)
+        cells = [dict(zip(header, row, strict=True)) for row in rows]
+        assert len(cells) == 31 and {(c["report_type"], c["period"]) for c in cells} == {("winter_warmth", "2025-01")}
+        by_province = {c["province_code"]: c for c in cells}
+        assert (by_province["360000"]["province_name_en"], by_province["360000"]["status"]) == ("Jiangxi", "accepted")
+        assert [code for code, c in by_province.items() if c["status"] != "missing"] == ["320000", "360000"]
 
 
 def export_marts_of(workspace, tmp_path, fmt: str) -> list:

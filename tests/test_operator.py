@@ -222,3 +222,45 @@ def test_a_run_airflow_cannot_start_shows_why_and_keeps_its_log(tmp_path):
     assert first.strip().startswith("Database migration required"), done.stdout
     logs = list(runs.glob("2*.log"))
     assert len(logs) == 1 and (runs / "last.log").resolve() == logs[0] and "migration required" in logs[0].read_text()
+
+
+def test_make_run_and_make_demo_run_the_dag_without_retries(tmp_path):
+    """A failure `cli check` cannot foresee must not sit through the DAG's retries (2 × 2 min): both
+    targets run the DAG with REPORTS_TASK_RETRIES=0 unless the operator sets it. The commands are
+    a stand-in python that records what it was asked with, so no Airflow starts."""
+    project = fake_project(tmp_path)
+    home = project / "data" / "airflow"
+    home.mkdir(parents=True)
+    (home / "airflow.db").touch()  # migrated already, as far as make knows
+    calls = tmp_path / "calls"
+    python = tmp_path / "python"
+    python.write_text(f'#!/bin/sh\necho "$* retries=${{REPORTS_TASK_RETRIES-unset}}" >> {calls}\n')
+    python.chmod(0o755)
+
+    for target, env, expected in (("run", {}, "0"), ("demo", {}, "0"), ("run", {"REPORTS_TASK_RETRIES": "1"}, "1")):
+        calls.unlink(missing_ok=True)
+        done = make(project, target, f"PY={python}", **env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        [run] = [line for line in calls.read_text().splitlines() if " run-dag " in line]
+        assert run.endswith(f"retries={expected}"), (target, env, run)
+
+
+def test_cli_show_names_the_provinces_missing_once_per_period_in_chinese_and_english(workspace, capsys):
+    """Coverage and the provinces in no total once per report type and period, by name (issue 14: the
+    same 250 characters of codes on every metric line); per metric only what differs: a blank cell."""
+    upload(workspace.landing, "360000/2025-01/jiangxi.csv", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
+    province, city = valid_rows("320000")
+    blank = [{**province, "trainees": None}, city]
+    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(WINTER_WARMTH, blank))
+    pipeline.load([pipeline.process(a) for a in pipeline.discover()])
+
+    assert cli.main(["show"]) == 0
+    totals = capsys.readouterr().out.split("National totals")[1].split("Open review flags")[0]
+    lines = totals.splitlines()
+    assert sum("西藏自治区 Tibet (540000)" in line for line in lines) == 1, totals
+    assert sum("540000" in line for line in lines) == 1
+    assert "winter_warmth 2025-01 · 两节送温暖" in totals and "2/31 provinces in the totals" in totals
+    assert "in no total (29): 北京市 Beijing (110000), 天津市 Tianjin (120000)" in totals
+    [trainees] = [line for line in lines if line.lstrip().startswith("trainees ")]
+    assert " 1/31 " in trainees and trainees.endswith("blank: 江苏省 Jiangsu (320000)")
+    assert all(len(line) <= 120 for line in lines), max(lines, key=len)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import multiprocessing
 import random
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -10,6 +14,7 @@ from provincial_reports.privacy import pseudonym, pseudonyms
 from provincial_reports.validate.resident_id import check_character, check_characters
 
 KEY = b"test-pseudonym-key-0123456789"
+VECTORS_DOC = Path(__file__).resolve().parents[1] / "docs" / "pseudonyms.md"
 
 
 def test_bulk_check_characters_agree_with_the_standard_one_by_one():
@@ -49,3 +54,50 @@ def test_pseudonyms_are_keyed_stable_and_ignore_case_and_spaces():
     assert pseudonym("11010519491231002X", KEY) != pseudonym("11010519491231002X", KEY[::-1])
     assert len(pseudonym("11010519491231002X", KEY)) == 32
     assert pseudonym("11010519491231002X", b"k" * 100) == pseudonym("11010519491231002X", b"k" * 100)
+
+
+def doc_vectors() -> list[tuple[bytes, str, str]]:
+    """(key, number, pseudonym) of each row of the test-vector table in docs/pseudonyms.md."""
+    text = VECTORS_DOC.read_text(encoding="utf-8").split("## Test vectors", 1)[1]
+    rows = [line.split("|")[1:4] for line in text.splitlines() if line.startswith("| `")]
+    vectors = []
+    for key, number, expected in ([cell.strip().strip("`") for cell in row] for row in rows):
+        key = "k" * 80 if key.startswith("kkkk") else key
+        vectors.append((key.encode(), number.replace("␠", " "), expected))
+    return vectors
+
+
+def test_pseudonyms_match_the_documented_vectors_and_pythons_own_hmac():
+    vectors = doc_vectors()
+    assert len(vectors) == 6
+    for key, number, expected in vectors:
+        clean = number.strip().upper().encode()
+        assert hmac.new(key, clean, hashlib.sha256).hexdigest()[:32] == expected, (key, number)
+        assert pseudonym(number, key) == expected
+        assert pseudonyms(pa.array([number, None]), key).to_pylist() == [expected, None]
+
+
+def test_whole_array_pseudonyms_agree_with_hmac_row_by_row_over_many_numbers():
+    rng = random.Random(11)
+    numbers = [f"{rng.randrange(10**17):017d}" + rng.choice("0123456789Xx") for _ in range(5000)]
+    numbers += ["", " ", "１２３", "a" * 300]  # empty, a space only, full-width digits, longer than a block
+    found = pseudonyms(pa.array(numbers), KEY).to_pylist()
+    assert found == [hmac.new(KEY, n.strip().upper().encode(), hashlib.sha256).hexdigest()[:32] for n in numbers]
+    assert pseudonyms(pa.array(numbers).slice(5000), KEY).to_pylist() == found[5000:]
+
+
+def test_pseudonyms_still_work_in_a_process_forked_after_using_them():
+    """Polars' pool of threads does not survive a fork: a child of a process that had used it would
+    hang on its first pseudonym (the crash tests fork; so may a worker) unless polars runs on one."""
+    numbers = pa.array([f"{n:018d}" for n in range(50_000)])
+    expected = pseudonyms(numbers, KEY)
+    results = multiprocessing.get_context("fork").Queue()
+    in_child = multiprocessing.get_context("fork").Process(
+        target=lambda: results.put(pseudonyms(numbers, KEY).to_pylist())
+    )
+    in_child.start()
+    try:
+        assert results.get(timeout=60) == expected.to_pylist()
+    finally:
+        in_child.join(5)
+        in_child.kill()

@@ -54,6 +54,43 @@ def test_a_resubmission_replaces_the_records_in_force(keyed):
     assert query(keyed, "SELECT count(*) AS n FROM core.disbursements") == [{"n": 10}]
 
 
+RELATION_KIND = (
+    "SELECT table_type FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'disbursements'"
+)
+
+
+def test_on_duckdb_with_a_local_lake_the_records_are_read_in_place_and_an_inserted_table_gives_way(keyed):
+    """DuckDB reads the lake's Parquet through a view that each load re-points from the ledger;
+    PostgreSQL holds the rows in a table. A DuckDB warehouse loaded when the rows were inserted
+    has the table: its next load drops it for the view, with the same rows and the new file's."""
+    upload(keyed.landing, "360000/2025-01/records.csv", csv_bytes(RECORDS, records(6)), minute=0)
+    run_once()
+    on_duckdb = keyed.warehouse_url.startswith("duckdb")
+    assert query(keyed, RELATION_KIND) == [{"table_type": "VIEW" if on_duckdb else "BASE TABLE"}]
+    if not on_duckdb:
+        return
+    warehouse = connect(keyed.warehouse_url)
+    try:
+        [view] = warehouse.query("SELECT sql FROM duckdb_views() WHERE schema_name = 'core'")
+        assert str(keyed.lake / "parquet") in view["sql"]
+        for statement in (
+            "CREATE TABLE core.inserted AS SELECT * FROM core.disbursements",
+            "DROP VIEW core.disbursements",
+            "ALTER TABLE core.inserted RENAME TO disbursements",
+        ):
+            warehouse.execute(statement)
+    finally:
+        warehouse.close()
+    assert query(keyed, RELATION_KIND) == [{"table_type": "BASE TABLE"}]
+    upload(keyed.landing, "320000/2025-01/records.csv", csv_bytes(RECORDS, records(5, province="320000")), minute=5)
+    run_once()
+    assert query(keyed, RELATION_KIND) == [{"table_type": "VIEW"}]
+    counts = query(
+        keyed, "SELECT left(org_unit_code, 2) AS p, count(*) AS n FROM core.disbursements GROUP BY 1 ORDER BY 1"
+    )
+    assert counts == [{"p": "32", "n": 5}, {"p": "36", "n": 6}]
+
+
 def every_text_in_warehouse(workspace) -> str:
     warehouse = connect(workspace.warehouse_url)
     try:

@@ -20,6 +20,7 @@ from provincial_reports import pipeline
 from provincial_reports.config import DEFAULT_EXPECTATIONS, settings
 from provincial_reports.declarations import DECLARATION, report_types
 from provincial_reports.report.html import write_page
+from provincial_reports.report.raw_files import site_name
 from provincial_reports.report.site import refresh_site
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import connect
@@ -435,6 +436,22 @@ def test_data_docs_render_only_new_files(workspace):
     second = next(p for p in (site / "validation").glob("*.html") if p != first).read_text()
     assert "must equal funds_holiday + funds_regular" in second and "4,820 ≠ 2,434 + 1" in second
     assert "Expectation Suite" in (site / "suites" / "winter_warmth.html").read_text()
+
+
+def test_a_raw_copy_in_the_site_is_named_by_its_submission_id_never_by_the_province(workspace):
+    """A file's download is raw/<submission id>.<extension of a fixed list>: a province's file name
+    never becomes a path in the site, and a page or script it sends is never served as one."""
+    upload(workspace.landing, "360000/2025-01/江西 =HYPERLINK(1).CSV", csv_bytes(WINTER_WARMTH, valid_rows("360000")))
+    upload(workspace.landing, "320000/2025-01/report.html", b"<script>alert(1)</script>")
+    answers = {a["source"].split("/")[0]: a for a in run_once()}
+    site = build_site(workspace)
+
+    jiangxi, page = answers["360000"]["submission_id"], answers["320000"]["submission_id"]
+    assert sorted(p.name for p in (site / "raw").iterdir()) == sorted([f"{jiangxi}.csv", f"{page}.bin"])
+    assert (site / "raw" / f"{page}.bin").read_bytes() == b"<script>alert(1)</script>"
+    january = (site / "winter_warmth" / "2025-01.html").read_text(encoding="utf-8")
+    assert f'<a href="../raw/{jiangxi}.csv" download>download as received' in january
+    assert site_name("abc", "320000/2025-01/x.SVG") == "abc.bin" and site_name("abc", "noextension") == "abc.bin"
 
 
 def page_text(path: Path) -> str:

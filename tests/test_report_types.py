@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from conftest import KEY
 from provincial_reports import cli, pipeline
 from provincial_reports.config import DEFAULT_EXPECTATIONS
 from provincial_reports.declaration_checks import SUITE_PARAMETERS, DeclarationError
@@ -19,6 +20,7 @@ from provincial_reports.land import arrival_of
 from provincial_reports.stores.objects import StoredObject
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import BASE_TIME, upload
+from provincial_reports.tools.declared_samples import declared_samples
 from provincial_reports.validate.suites import records_parameters, summary_parameters
 
 SUMMER_COOLING = {
@@ -153,6 +155,8 @@ def test_the_scaffold_writes_a_type_whose_sample_runs_through_to_the_totals(proj
         (DECLARATION, ("title_en:", "titel_en:"), "titel_en: Extra inputs are not permitted"),
         (DECLARATION, ("name: org_unit_name", "name: unit_name"), "needs the column 'org_unit_name'"),
         (DECLARATION, ("due_day: 10", "due_day: 31"), "due_day: Input should be less than or equal to 28"),
+        (DECLARATION, ("due_day: 10", "reminders: {after_due: [2]}"), "reminders: reminders are counted from the due"),
+        (DECLARATION, ("due_day: 10", "due_day: 10\nmessages: {on_acept: true}"), "messages.on_acept: Extra inputs"),
         (SUITE, ('"org_unit_code_pattern"', '"unit_pattern"'), "kwargs.regex: no $PARAMETER 'unit_pattern'"),
         (SUITE, ('"column": "workers_visited"', '"column": "workers"'), "'workers' is not a declared column"),
         (SUITE, ('"rule_zh"', '"zh"'), "expectations[0].meta.rule_zh: Field required"),
@@ -188,3 +192,31 @@ def test_the_suite_parameters_checked_are_the_ones_provided(project_expectations
     assert tuple(summary_parameters(arrival)) == SUITE_PARAMETERS["summary"]
     records = report_types()["relief_disbursements"]
     assert tuple(records_parameters(arrival, records)) == SUITE_PARAMETERS["records"]
+
+
+def test_cli_samples_writes_valid_files_of_every_declared_type_a_scaffolded_one_too(
+    project_expectations, tmp_path, monkeypatch
+):
+    """`cli samples` is made from the declarations: beside winter_warmth's hand-drawn month, valid
+    files of every other declared type, a type just added with `cli new-report-type` included."""
+    argv = ["new-report-type", "summer_cooling", "--title-zh", "夏送清凉情况统计表", "--title-en", "Summer cooling"]
+    assert (
+        cli.main(
+            [*argv, "--metric", "funds_cooling:清凉资金（万元）:decimal", "--metric", "sites:走访工地（个）:integer"]
+        )
+        == 0
+    )
+    landing = tmp_path / "landing"
+    for name, value in (("LANDING", landing), ("LAKE", tmp_path / "lake"), ("WAREHOUSE", f"duckdb:///{tmp_path}/w.db")):
+        monkeypatch.setenv(f"REPORTS_{name}", str(value))
+    monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", KEY)
+
+    assert cli.main(["samples", str(landing)]) == 0
+    source, data, _ = next(s for s in declared_samples(set()) if "-winter_warmth-" in s[0])
+    upload(landing, source, data)  # winter_warmth's too, had it no month drawn by hand
+
+    assert len(list(landing.rglob("*-summer_cooling-2025-0?.csv"))) == 6 + 3, "two periods"
+    made = ("-summer_cooling-2025-01", "-relief_disbursements-2025-01", "-winter_warmth-2025-01")
+    answers = [pipeline.process(a) for a in pipeline.discover() if any(m in a["source"] for m in made)]
+    assert {a["report_type"] for a in answers} == {"summer_cooling", "relief_disbursements", "winter_warmth"}
+    assert [a["failures"] for a in answers if a["outcome"] != "accepted"] == []

@@ -18,13 +18,14 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from airflow_harness import run_dag
-from conftest import Workspace, free_port
+from conftest import KEY, Workspace, free_port
 from provincial_reports import pipeline
 from provincial_reports.stores.local import LocalStore
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.s3 import S3Store
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes
+from provincial_reports.tools.builders.relief_disbursements import RECORDS, records
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid_rows
 
 REGION = "us-east-1"
@@ -224,6 +225,38 @@ def test_the_pipeline_runs_with_landing_and_lake_on_s3(s3, s3_pipeline):
     assert ledger[0]["status"] == "rejected" and "province code" in ledger[0]["reason"]
 
     assert pipeline.discover() == []
+
+
+def test_with_the_lake_on_s3_the_site_says_the_raw_files_are_not_copied_into_it(s3, tmp_path, monkeypatch):
+    """The report site is local; a raw file stays in an S3 lake and its record says so (one engine:
+    the warehouse plays no part)."""
+    for name, value in (
+        *S3_WORKSPACE.items(),
+        ("warehouse", f"duckdb:///{tmp_path}/w.db"),
+        ("site", tmp_path / "site"),
+    ):
+        monkeypatch.setenv(f"REPORTS_{name.upper()}", str(value))
+    body = csv_bytes(WINTER_WARMTH, valid_rows("360000"))
+    s3.put_object(Bucket="landing-bucket", Key="incoming/360000/2025-01/x.csv", Body=body)
+    run_once()
+    pipeline.report()
+    january = (tmp_path / "site" / "winter_warmth" / "2025-01.html").read_text(encoding="utf-8")
+    assert "the lake is on S3: not copied into this site" in january and "download as received" not in january
+    assert not (tmp_path / "site" / "raw").exists()
+
+
+def test_with_the_lake_on_s3_the_records_are_copied_into_the_warehouse(s3, s3_pipeline, monkeypatch):
+    """A warehouse cannot read an S3 lake in place: on both engines the rows go into the table."""
+    monkeypatch.setenv("REPORTS_PSEUDONYM_KEY", KEY)
+    for code, count in (("360000", 6), ("320000", 4)):
+        body = csv_bytes(RECORDS, records(count, province=code))
+        s3.put_object(Bucket="landing-bucket", Key=f"incoming/{code}/2025-01/records.csv", Body=body)
+    assert {a["outcome"] for a in run_once()} == {"accepted"}
+    kind = (
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = 'core' AND table_name = 'disbursements'"
+    )
+    assert query(s3_pipeline, kind) == [{"table_type": "BASE TABLE"}]
+    assert query(s3_pipeline, "SELECT sum(payments) AS n FROM mart.disbursement_totals") == [{"n": 10}]
 
 
 def test_bytes_replaced_between_discover_and_process_are_what_gets_answered(s3, s3_pipeline):

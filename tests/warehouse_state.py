@@ -11,6 +11,10 @@ from pathlib import Path
 from provincial_reports.stores.warehouse import connect
 
 TOTALS = "SELECT * FROM mart.national_totals ORDER BY report_type, period, metric"
+# Payment records, read in place from the lake on DuckDB (load/records.py): every file's, and the
+# totals of those in force.
+RECORDS = "SELECT submission_id, count(*) AS n, sum(amount_yuan) AS paid FROM core.disbursements GROUP BY 1 ORDER BY 1"
+RECORDS_TOTALS = "SELECT * FROM mart.disbursement_totals ORDER BY period, province_code, beneficiary_category"
 
 
 def query(url: str, *sql: str) -> list[list[dict]]:
@@ -31,7 +35,7 @@ def totals_hash(rows: list[dict]) -> str:
 def fingerprint(url: str) -> dict:
     """Everything a rerun or a crash must leave unchanged: row counts, per-province sums, the totals
     and their hash, the audit trail's size. Processing times are left out: a rerun may redo work."""
-    ledger, figures, sums, statuses, changes, totals = query(
+    ledger, figures, sums, statuses, changes, totals, records, records_totals = query(
         url,
         "SELECT count(*) AS n FROM ingest.submissions",
         "SELECT count(*) AS n FROM core.figures",
@@ -39,6 +43,8 @@ def fingerprint(url: str) -> dict:
         "SELECT source, sha256, status FROM mart.submissions ORDER BY source, sha256",
         "SELECT count(*) AS n FROM mart.value_changes",
         TOTALS,
+        RECORDS,
+        RECORDS_TOTALS,
     )
     return {
         "ledger_rows": ledger[0]["n"],
@@ -48,6 +54,8 @@ def fingerprint(url: str) -> dict:
         "value_changes": changes[0]["n"],
         "totals": totals,
         "totals_hash": totals_hash(totals),
+        "records": records,
+        "records_totals": records_totals,
     }
 
 

@@ -1,5 +1,5 @@
 -- Beneficiary-level payment records of accepted relief_disbursements files, one row per payment.
--- No identity number: the beneficiary is a keyed pseudonym (keyed BLAKE2b, 128 bits, hex), with
+-- No identity number: the beneficiary is a keyed pseudonym (HMAC-SHA-256, 128 bits, hex), with
 -- the birth year and sex read off the number before it was dropped.
 CREATE TABLE IF NOT EXISTS core.disbursements (
     submission_id          VARCHAR NOT NULL,

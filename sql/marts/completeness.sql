@@ -1,5 +1,5 @@
--- For each report type, period (any that a file arrived for) and province: what the province
--- has sent. A file the pipeline could not read names no report type; it counts as an attempt
+-- For each report type, period (any that a file or a reminder went out for) and province: what
+-- the province has sent, and when it was reminded. A file the pipeline could not read names no report type; it counts as an attempt
 -- for every report type of its province and period.
 WITH periods AS (
     SELECT report_type, period, due_at
@@ -15,6 +15,18 @@ files AS (
     JOIN intermediate.int_submission_timeliness AS t
         ON t.period = pe.period AND (t.report_type = pe.report_type OR t.report_type IS NULL)
     GROUP BY pe.report_type, pe.period, t.province_code
+),
+
+reminded AS (
+    SELECT
+        report_type, period, province_code,
+        count(*) FILTER (WHERE kind = 'reminder') AS reminders_sent,
+        max(sent_at) FILTER (WHERE kind = 'reminder') AS last_reminded_at,
+        count(*) FILTER (WHERE kind = 'overdue') AS overdue_notices_sent,
+        max(sent_at) FILTER (WHERE kind = 'overdue') AS last_overdue_notice_at
+    FROM staging.stg_messages_sent
+    WHERE kind IN ('reminder', 'overdue')
+    GROUP BY report_type, period, province_code
 ),
 
 in_force AS (
@@ -40,10 +52,16 @@ SELECT
     coalesce(f.files, 0) AS files,
     i.submission_id,
     i.received_at AT TIME ZONE 'UTC' AS received_at,
-    f.last_received_at AT TIME ZONE 'UTC' AS last_received_at
+    f.last_received_at AT TIME ZONE 'UTC' AS last_received_at,
+    coalesce(r.reminders_sent, 0) AS reminders_sent,
+    r.last_reminded_at AT TIME ZONE 'UTC' AS last_reminded_at,
+    coalesce(r.overdue_notices_sent, 0) AS overdue_notices_sent,
+    r.last_overdue_notice_at AT TIME ZONE 'UTC' AS last_overdue_notice_at
 FROM periods AS pe
 CROSS JOIN staging.stg_provinces AS p
 LEFT JOIN files AS f
     ON f.report_type = pe.report_type AND f.period = pe.period AND f.province_code = p.province_code
 LEFT JOIN in_force AS i
     ON i.report_type = pe.report_type AND i.period = pe.period AND i.province_code = p.province_code
+LEFT JOIN reminded AS r
+    ON r.report_type = pe.report_type AND r.period = pe.period AND r.province_code = p.province_code

@@ -1,5 +1,5 @@
--- One row per report type and period any file arrived for: the period's calendar, and its
--- deadline as intermediate.int_period_deadlines states it (the rule is written only there).
+-- One row per report type and period any file or reminder went out for: the period's calendar,
+-- and its deadline as intermediate.int_period_deadlines states it (the rule is written only there).
 SELECT
     report_type,
     period,

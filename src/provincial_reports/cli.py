@@ -15,10 +15,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from provincial_reports.config import redacted, settings, settings_text
+from provincial_reports.config import redacted, setting, settings, settings_text
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
-from provincial_reports.report.terminal import flags_table, submissions_table, totals_table
+from provincial_reports.report.terminal import flags_table, releases_text, submissions_table, totals_table
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import SQL, WarehouseUnavailable, opened, opened_for_reading
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
@@ -34,6 +34,8 @@ def show() -> int:
         print(submissions_table(warehouse))
         print("\nNational totals (mart.national_totals):")
         print(totals_table(national_totals(warehouse)))
+        print("\nOfficial figures: the latest releases (mart.releases; their figures in mart.official_totals):")
+        print(releases_text(warehouse.query("SELECT * FROM mart.releases ORDER BY report_type, period")))
         print("\nOpen review flags (mart.review_flags; confirm one with `cli review confirm`):")
         print(flags_table(open_flags(warehouse)))
         unanswered = find_new_arrivals(open_store(config.landing), ledger_keys(warehouse))
@@ -83,6 +85,32 @@ def review_confirm(target: str, by: str, comment: str) -> int:
     return 0
 
 
+def releases(command: str, run_id: str | None, comment: str, release_at: str) -> int:
+    """Sign-off through Airflow's REST API (tools/releases.py): the pending approvals, or a
+    reviewer's answer to one; exit 2 with one line when it is refused or Airflow cannot be reached."""
+    import httpx
+
+    from provincial_reports.tools.releases import airflow_api, pending, respond
+
+    try:
+        with airflow_api() as api:
+            if command == "pending":
+                waiting = pending(api)
+                for p in waiting:
+                    print(f"{p['run_id']}  since {p['since']}\n    {p['subject']}")
+                print(f"{len(waiting)} sign-off(s) pending" if waiting else "no sign-off is pending")
+                return 0
+            answer = respond(api, run_id, command == "approve", comment, release_at)
+    except ValueError as exc:  # ResponseRefused among them
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except httpx.HTTPError as exc:
+        print(f"error: Airflow's API at {setting('REPORTS_AIRFLOW_API')} (REPORTS_AIRFLOW_API): {exc}", file=sys.stderr)
+        return 2
+    print(f"{answer['chosen_options'][0]} recorded for {run_id} by {answer['responded_by']['name']}")
+    return 0
+
+
 def check() -> int:
     """The settings a run needs, checked before it starts (preflight.py): one line per problem."""
     from provincial_reports.preflight import problems
@@ -98,6 +126,13 @@ def run_dag(dag_id: str, runs: Path) -> int:
     from provincial_reports.tools.dag_run import run_dag as run_watched
 
     return run_watched(dag_id, runs)
+
+
+def demo_release(report_type: str, period: str, home: Path, port: int) -> int:
+    """`make demo`'s release, signed off over Airflow's REST API (tools/demo_release.py)."""
+    from provincial_reports.tools.demo_release import publish_demo_release
+
+    return publish_demo_release(report_type, period, home, port)
 
 
 def samples(landing: Path) -> int:
@@ -162,6 +197,11 @@ def parser() -> argparse.ArgumentParser:
     dag_run = commands.add_parser("run-dag", help="run a DAG once under `airflow dags test`, showing progress")
     dag_run.add_argument("dag_id")
     dag_run.add_argument("runs", type=Path, help="the folder that keeps one log per run")
+    demo = commands.add_parser("demo-release", help="make demo: publish one release, approved over the REST API")
+    demo.add_argument("report_type")
+    demo.add_argument("period")
+    demo.add_argument("home", type=Path, help="AIRFLOW_HOME (its runs/ keeps the run's log)")
+    demo.add_argument("--port", type=int, default=8794, help="the api-server's port while it runs")
     sample = commands.add_parser("samples", help="write the demo submissions into a landing folder")
     sample.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
@@ -178,6 +218,16 @@ def parser() -> argparse.ArgumentParser:
     confirm.add_argument("target", help="a flag id, or unit/period/metric (e.g. 320000/2025-02/funds_total)")
     confirm.add_argument("--by", required=True, help="who confirms (recorded)")
     confirm.add_argument("--comment", required=True, help="why the figure is right (recorded)")
+    sign_offs = commands.add_parser("releases", help="official figures: pending sign-offs, approve or reject one")
+    release_commands = sign_offs.add_subparsers(dest="releases", required=True)
+    release_commands.add_parser("pending", help="the publish_national_totals runs waiting for a reviewer")
+    approve = release_commands.add_parser("approve", help="approve a run's candidate: it becomes a release")
+    approve.add_argument("run_id")
+    approve.add_argument("--comment", default="", help="why (required when a release condition does not hold)")
+    approve.add_argument("--release-at", default="", help="release instant, ISO 8601 with zone; hidden until then")
+    reject = release_commands.add_parser("reject", help="reject a run's candidate: nothing is published")
+    reject.add_argument("run_id")
+    reject.add_argument("--comment", required=True, help="why (recorded)")
     policies = commands.add_parser("access", help="the provinces' MinIO access (deploy/minio/)")
     policy_commands = policies.add_subparsers(dest="access", required=True)
     written = policy_commands.add_parser("write", help="write one <code>.json IAM policy per province into a folder")
@@ -205,12 +255,17 @@ def run(args: argparse.Namespace) -> int:
         return new_report_type(args.name, args.title_zh, args.title_en, args.metric, args.due_day)
     if args.command == "export":
         return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
+    if args.command == "demo-release":
+        return demo_release(args.report_type, args.period, args.home, args.port)
     if args.command == "samples":
         return samples(args.landing)
     if args.command == "report":
         return report()
     if args.command == "review":
         return review_list() if args.review == "list" else review_confirm(args.target, args.by, args.comment)
+    if args.command == "releases":
+        run_id, comment = getattr(args, "run_id", None), getattr(args, "comment", "")
+        return releases(args.releases, run_id, comment, getattr(args, "release_at", ""))
     if args.command == "access":
         return access(args.access, getattr(args, "folder", None))
     return create_roles() if args.command == "roles" else show()

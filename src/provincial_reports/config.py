@@ -40,7 +40,20 @@ SETTINGS = (
         "(none: records files refused)",
         "key of the identity numbers' pseudonyms, 16+ bytes; else Airflow connection reports_pseudonym_key",
     ),
+    Setting(
+        "REPORTS_TASK_RETRIES",
+        "2",
+        "how often Airflow retries a failed task, 2 min apart (read when the DAG is parsed); make run/demo: 0",
+    ),
+    Setting(
+        "REPORTS_CONTACTS",
+        "(none: no messages sent)",
+        "provinces' e-mail contacts, YAML/JSON (deploy/contacts.example.yaml); else Airflow Variable reports_contacts",
+    ),
     Setting("REPORTS_FAILPOINT", "(none)", "tests only: kill or stop the process at a named place (failpoints.py)"),
+    Setting("REPORTS_AIRFLOW_API", "http://localhost:8080", "Airflow's API server, for `cli releases` (sign-off)"),
+    Setting("REPORTS_AIRFLOW_USER", "admin", "the reviewer's Airflow login, for `cli releases`"),
+    Setting("REPORTS_AIRFLOW_PASSWORD", "(none)", "that login's password, for `cli releases`"),
     Setting("REPORTS_S3_ACCESS_KEY", "reports-pipeline", "the pipeline's MinIO user, for `cli access mc-script`"),
     Setting("REPORTS_S3_SECRET_KEY", "(none)", "that user's secret, for `cli access mc-script`"),
 )

@@ -151,6 +151,8 @@ def declaration_problems(rt: ReportType) -> Iterator[str]:
             yield f"columns: a {rt.kind} type needs the column {name!r} (type {column_type})"
         elif rt.column(name).type != column_type:
             yield f"columns: {name!r} must have type {column_type!r}"
+    if rt.reminders.days_from_due and rt.due_day is None:
+        yield "reminders: reminders are counted from the due day; declare due_day"
     if rt.kind == "records":
         yield from records_problems(rt, names)
     else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,6 +27,7 @@ RULES = "rules.yaml"
 PROVINCES = "provinces.yaml"
 NUMERIC_TYPES = ("decimal", "integer")
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # a name that is also a Parquet column, a partition and a file name
+ReminderDay = Annotated[int, Field(ge=1, le=28)]  # days before or after the due day: less than a month
 ColumnType = Literal["period", "code", "text", "decimal", "integer", "id_number", "category", "amount", "date"]
 
 
@@ -140,6 +141,37 @@ class ReviewRule(Declared):
     min_previous_periods: int
 
 
+class Messages(Declared):
+    """`messages:`: whether a plain acceptance is written to the province's contacts too
+    (reply/messages.py); a rejection and an acceptance with warnings always are."""
+
+    on_accept: bool = False
+
+
+class Reminders(Declared):
+    """`reminders:`, e.g. `{before_due: [3, 1], after_due: [1, 5]}`: the days before the due day on
+    which a province with no accepted file is reminded, and the days after it on which it gets an
+    overdue notice (reply/reminders.py)."""
+
+    before_due: tuple[ReminderDay, ...] = ()
+    after_due: tuple[ReminderDay, ...] = ()
+
+    @property
+    def days_from_due(self) -> tuple[int, ...]:
+        """Every declared day counted from the due day: -3 three days before it, 1 the day after."""
+        return tuple(sorted({-d for d in self.before_due} | set(self.after_due)))
+
+
+class ReleaseConditions(Declared):
+    """The `release:` section: what must hold for a reviewer's approval to publish the national
+    figures without a comment (publish/candidate.py), e.g. `release: {min_provinces: 25, no_open_flags: true}`.
+    A reviewer may approve anyway, with a comment, recorded as such."""
+
+    min_provinces: int | None = Field(default=None, ge=1)  # every metric covers at least this many provinces
+    no_open_flags: bool = False  # no review flag on the period's figures is open
+    after_deadline: bool = False  # the period's deadline (due_day) has passed
+
+
 class ReportType(Declared):
     name: str = Field(pattern=IDENTIFIER)
     title_zh: str = Field(min_length=1)
@@ -150,6 +182,9 @@ class ReportType(Declared):
     due_day: int | None = Field(default=None, ge=1, le=28)  # files are due by the end of this day of the next month
     records: RecordsRules | None = None  # a records type: payment records, read in batches
     review: Review = Review()
+    messages: Messages = Messages()
+    reminders: Reminders = Reminders()
+    release: ReleaseConditions = ReleaseConditions()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

@@ -9,10 +9,16 @@ pays for pandas or Great Expectations.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from provincial_reports.config import settings
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import opened, opened_for_reading
+
+if TYPE_CHECKING:
+    from provincial_reports.reply.contacts import Contacts
+
+NO_CONTACTS = "no contacts configured (REPORTS_CONTACTS or the Airflow Variable reports_contacts): no message sent"
 
 
 def discover() -> list[dict]:
@@ -84,3 +90,51 @@ def report() -> str:
     config = settings()
     with opened_for_reading(config.warehouse) as warehouse:
         return refresh_site(warehouse, open_store(config.lake), Path(config.site))
+
+
+def send_messages(answers: list[dict]) -> str:
+    """One message to the province of each file `load` committed an answer for (reply/messages.py),
+    each sent once across retries and reruns (reply/mailer.py); nothing without contacts."""
+    from provincial_reports.declarations import report_types
+    from provincial_reports.isolation import recorded
+    from provincial_reports.reply.mailer import send_all
+    from provincial_reports.reply.messages import answer_messages
+
+    contacts = _contacts()
+    if contacts is None:
+        return NO_CONTACTS
+    config = settings()
+    ids = [a["submission_id"] for a in recorded(answers)]
+    with opened_for_reading(config.warehouse) as warehouse:
+        messages = answer_messages(warehouse, ids, report_types())
+    return send_all(config.warehouse, messages, contacts)
+
+
+def remind(today: str) -> str:
+    """The reminders and overdue notices of the Beijing day `today` (YYYY-MM-DD) to the provinces
+    with no accepted file (reply/reminders.py), each sent once; nothing without contacts."""
+    from datetime import date
+
+    from provincial_reports.declarations import provinces, report_types
+    from provincial_reports.reply.mailer import send_all
+    from provincial_reports.reply.reminders import reminder_messages
+
+    contacts = _contacts()
+    if contacts is None:
+        return NO_CONTACTS
+    config = settings()
+    with opened(config.warehouse) as warehouse:
+        messages = reminder_messages(warehouse, report_types(), provinces(), date.fromisoformat(today))
+    return send_all(config.warehouse, messages, contacts)
+
+
+def _contacts() -> Contacts | None:
+    """The configured contacts, with a line in the log for any code in them that is no province."""
+    from provincial_reports.declarations import provinces
+    from provincial_reports.reply.contacts import configured_contacts, unknown_provinces
+
+    contacts = configured_contacts()
+    if contacts is not None:
+        for code in unknown_provinces(contacts, set(provinces())):
+            print(f"{contacts.source}: {code!r} is no declared province; nobody there is written to", flush=True)
+    return contacts

@@ -30,6 +30,15 @@ class Point:
     value: float | None
     note: str = ""  # under the label, e.g. the coverage "30/31"
     flag: str = ""  # what the total holds out or includes under review; drawn as a warning mark
+    covered: int = 0  # how many provinces the value covers
+    missing: tuple[str, ...] = ()  # the provinces it does not: values compare only where these are the same
+
+
+COVERAGE_LEGEND = (
+    "Hollow points cover fewer provinces than the best-covered period ({label}, {covered} provinces); the line joins "
+    "only neighbouring periods whose totals cover the same provinces, the only ones that compare. "
+    "空心点：覆盖省份少于覆盖最全的报告期（{label}，{covered}个省份）；仅在覆盖省份相同、合计可比的相邻报告期之间连线。"
+)
 
 
 def bar_chart(title: str, bars: list[Bar], width: int = 460) -> str:
@@ -55,38 +64,79 @@ def bar_chart(title: str, bars: list[Bar], width: int = 460) -> str:
 
 
 def line_chart(title: str, points: list[Point], shown: Callable[[float], str], width: int = 460) -> str:
-    """The national figure across periods; a period nobody covered is a gap, not a zero. A point
-    whose total holds out or includes figures under review is drawn in the warning colour, its
-    value marked ⚑ and the reason in its tooltip."""
+    """The national figure across periods. A period nobody covered is a gap, not a zero; totals
+    that cover different provinces are not comparable, so the line joins only neighbours of the same
+    coverage, and a point covering fewer provinces than the best-covered period is hollow
+    (`coverage_legend` says so under the chart). A point whose total holds out or includes figures
+    under review is drawn in the warning colour, its value marked ⚑ and the reason in its tooltip."""
     known = [p.value for p in points if p.value is not None]
     if not known:
         return _empty(title, width)
     height, left, right, top, bottom = 170, 16, 16, 22, 40
     step = (width - left - right) / max(1, len(points) - 1) if len(points) > 1 else 0
     high = max(known) or 1.0
+    best = max((p for p in points if p.value is not None), key=lambda p: p.covered)
 
     def xy(i: int, value: float) -> tuple[float, float]:
         x = left + (i * step if len(points) > 1 else (width - left - right) / 2)
         return x, top + (height - top - bottom) * (1 - value / high)
 
-    coords = [(i, xy(i, p.value)) for i, p in enumerate(points) if p.value is not None]
-    path = " ".join(f"{'M' if n == 0 else 'L'}{x:.1f},{y:.1f}" for n, (_, (x, y)) in enumerate(coords))
     base = height - bottom
-    marks = [
-        f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" class="axis"/><path d="{path}" class="trend"/>'
-    ]
+    marks = [f'<line x1="{left}" x2="{width - right}" y1="{base}" y2="{base}" class="axis"/>']
+    for run in comparable_runs(points):
+        path = " ".join(
+            f"{'M' if n == 0 else 'L'}{x:.1f},{y:.1f}" for n, (x, y) in enumerate(xy(i, p.value) for i, p in run)
+        )
+        marks.append(f'<path d="{path}" class="trend"/>')
     for i, point in enumerate(points):
         x, _ = xy(i, 0)
         marks.append(_text(x, base + 15, _anchor(i, len(points)), "label", point.label))
         marks.append(_text(x, base + 29, _anchor(i, len(points)), "note", point.note))
-    for i, (x, y) in coords:
-        point = points[i]
-        said = shown(point.value) + (" ⚑" if point.flag else "")
-        tip = f"<title>{escape(point.label)}: {escape(said)}{escape(f' ({point.flag})' if point.flag else '')}</title>"
-        css = "dot flagged" if point.flag else "dot"
-        marks.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="{css}">{tip}</circle>')
-        marks.append(_text(x, y - 8, _anchor(i, len(points)), "value", said))
+    for i, point in enumerate(points):
+        if point.value is not None:
+            x, y = xy(i, point.value)
+            said = shown(point.value) + (" ⚑" if point.flag else "")
+            marks.append(_dot(x, y, point, said, best) + _text(x, y - 8, _anchor(i, len(points)), "value", said))
     return _svg(title, width, height, "".join(marks))
+
+
+def comparable_runs(points: list[Point]) -> list[list[tuple[int, Point]]]:
+    """The runs of neighbouring periods with a figure and the same provinces covered, two or more
+    long: what the trend line may join."""
+    runs: list[list[tuple[int, Point]]] = []
+    for i, point in enumerate(points):
+        if point.value is None:
+            continue
+        previous = runs[-1][-1] if runs else None
+        if previous and previous[0] == i - 1 and previous[1].missing == point.missing:
+            runs[-1].append((i, point))
+        else:
+            runs.append([(i, point)])
+    return [run for run in runs if len(run) > 1]
+
+
+def _dot(x: float, y: float, point: Point, said: str, best: Point) -> str:
+    """A period's mark: hollow when it covers fewer provinces than `best`, in the warning colour when
+    flagged; the tooltip says why."""
+    partial = point.covered < best.covered
+    why = "; ".join(
+        text
+        for text in (point.flag, f"covers {point.covered} provinces, fewer than {best.label}" if partial else "")
+        if text
+    )
+    tip = f"{point.label}: {said}" + (f" ({why})" if why else "")
+    css = "dot" + (" partial" if partial else "") + (" flagged" if point.flag else "")
+    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" class="{css}"><title>{escape(tip)}</title></circle>'
+
+
+def coverage_legend(points: list[Point]) -> str:
+    """Under a trend whose periods cover different provinces: what the hollow points and the breaks
+    in the line mean (our own wording); empty when every period covers the same provinces."""
+    known = [p for p in points if p.value is not None]
+    if len({p.missing for p in known}) < 2:
+        return ""
+    best = max(known, key=lambda p: p.covered)
+    return COVERAGE_LEGEND.format(label=best.label, covered=best.covered)
 
 
 def _anchor(i: int, count: int) -> str:

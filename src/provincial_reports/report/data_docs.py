@@ -2,7 +2,8 @@
 per report type's suite, rendered with GX's own renderers.
 
 A validation page is named by submission id, and a submission's result never changes, so only
-files without a page are rendered: the cost of a build follows what is new, not the history.
+files without a page are rendered (or those whose top changed: the links back to the pages that
+list the file, its review banner): the cost of a build follows what is new, not the history.
 GX's page template pulls Bootstrap, jQuery and Vega from CDNs; the pages are made self-contained
 (external tags and scripts dropped, a small inline stylesheet added) so that they read offline
 like the rest of the site, and the filter and the developer's snippets that need scripts or code
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from provincial_reports.declarations import ReportType
 from provincial_reports.report.flags import validation_banner
-from provincial_reports.report.html import ROOT_VARIABLES, write_page
+from provincial_reports.report.html import ROOT_VARIABLES, period_href, write_page
 from provincial_reports.stores.objects import Store
 from provincial_reports.validate.records import records_rules
 from provincial_reports.validate.suites import parameter_words
@@ -41,7 +42,8 @@ STYLE = (
 body { font:14px/1.5 "Noto Sans CJK SC","Microsoft YaHei",system-ui,sans-serif; color:var(--ink); margin:0;
   background:var(--band); }
 .container-fluid, .container { max-width:1180px; margin:0 auto; padding:8px 24px; }
-.docs-back { background:var(--header); padding:10px 24px; } .docs-back a { color:var(--header-link); }
+.docs-back { background:var(--header); padding:10px 24px; }
+.docs-back a { color:var(--header-link); margin-right:28px; }
 .docs-file { max-width:1180px; margin:12px auto 0; padding:10px 16px; background:var(--paper);
   border:1px solid var(--line); border-radius:6px; } .docs-file ul { margin:6px 0 0; color:var(--bad); }
 .docs-review { max-width:1180px; margin:8px auto 0; padding:10px 16px; background:var(--flag-bg); color:var(--flag);
@@ -77,28 +79,55 @@ ACTIONS_CARD = (  # GX's "Actions" card: the "Failed Only" filter, which needs s
     r".*?Failed Only\s*</label>(\s*</div>){5}"
 )
 NOT_SHOWN = ("column", "batch_id", "description")  # kwargs that say nothing about what a rule checks against
-REVIEWS = "reviews.json"  # beside the validation pages: the review banner each was drawn with
+DRAWN = "drawn.json"  # beside the validation pages: the top (back links, review banner) each was drawn with
 BACK = '<div class="docs-back"><a href="../index.html">← the consolidation report · 返回汇总报告</a></div>'
 
 
 def build_data_docs(
-    site: Path, lake: Store, files: list[dict], report_types: list[ReportType], flags: list[dict]
+    site: Path,
+    lake: Store,
+    files: list[dict],
+    report_types: list[ReportType],
+    flags: list[dict],
+    pages: dict[str, list[tuple[str, str]]],
 ) -> int:
-    """Pages for the files that have none yet or whose review flags changed, and every suite page;
-    how many validation pages were drawn."""
+    """Pages for the files that have none yet or whose top changed (review flags, back links), and
+    every suite page; how many validation pages were drawn. `pages`: each file's period pages."""
     folder = site / VALIDATION
     folder.mkdir(parents=True, exist_ok=True)
-    banners, drawn = review_banners(flags), read_drawn_banners(folder / REVIEWS)
-    changed = {s for s in banners.keys() | drawn.keys() if banners.get(s) != drawn.get(s)}
-    new = [f for f in files if f["submission_id"] in changed or not (folder / f"{f['submission_id']}.html").exists()]
+    titles, reviews = {t.name: t.title_zh for t in report_types}, review_banners(flags)
+    backs = {
+        f["submission_id"]: back_links(f["submission_id"], pages.get(f["submission_id"], []), titles) for f in files
+    }
+    tops = {submission: back + reviews.get(submission, "") for submission, back in backs.items()}
+    drawn = read_drawn_tops(folder / DRAWN)
+    new = [
+        f
+        for f in files
+        if drawn.get(f["submission_id"]) != tops[f["submission_id"]]
+        or not (folder / f"{f['submission_id']}.html").exists()
+    ]
     for f in new:
-        page = validation_html(json.loads(lake.read(f["result_location"])), banners.get(f["submission_id"], ""))
+        document = json.loads(lake.read(f["result_location"]))
+        page = validation_html(document, backs[f["submission_id"]], reviews.get(f["submission_id"], ""))
         write_page(folder / f"{f['submission_id']}.html", page)
-    write_page(folder / REVIEWS, json.dumps(banners, ensure_ascii=False, sort_keys=True))
+    write_page(folder / DRAWN, json.dumps(tops, ensure_ascii=False, sort_keys=True))
     (site / SUITES).mkdir(parents=True, exist_ok=True)
     for report_type in report_types:
         write_page(site / SUITES / f"{report_type.name}.html", suite_html(report_type))
     return len(new)
+
+
+def back_links(submission_id: str, pages: list[tuple[str, str]], titles: dict[str, str]) -> str:
+    """Static pages cannot go back to wherever the reader came from, so a file's page links to every
+    page that lists it: its period page(s), at the file's row, and the index."""
+    links = [
+        f'<a href="../{period_href(name, period)}#file-{escape(submission_id)}">← {escape(titles.get(name, name))} '
+        f"{escape(period)}: this file's record · 本文件记录</a>"
+        for name, period in pages
+    ]
+    links.append('<a href="../index.html">↑ the consolidation report · 返回汇总报告</a>')
+    return f'<div class="docs-back">{"".join(links)}</div>'
 
 
 def review_banners(flags: list[dict]) -> dict[str, str]:
@@ -109,22 +138,23 @@ def review_banners(flags: list[dict]) -> dict[str, str]:
     return {submission: validation_banner(found) for submission, found in by_file.items()}
 
 
-def read_drawn_banners(path: Path) -> dict[str, str]:
-    """The review banners the validation pages were last drawn with: a page is drawn again when its
-    file's flags change (a flag appears, is confirmed or goes), never otherwise."""
+def read_drawn_tops(path: Path) -> dict[str, str]:
+    """The tops the validation pages were last drawn with: a page is drawn again when its top changes
+    (a flag appears, is confirmed or goes; a period page that lists it appears), never otherwise."""
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
-def validation_html(document: dict, review: str = "") -> str:
-    """A file's validation page: GX's account of its rules under the file's answer and, for a file
-    whose figures are flagged, their review (a file can pass every rule and still be flagged)."""
+def validation_html(document: dict, back: str = BACK, review: str = "") -> str:
+    """A file's validation page: GX's account of its rules under the links `back`, the file's answer
+    and, for a file whose figures are flagged, their review (a file can pass every rule and still be
+    flagged)."""
     from great_expectations.core.expectation_validation_result import expectationSuiteValidationResultSchema
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
     result = expectationSuiteValidationResultSchema.load(as_gx_document(document))
     html = DefaultJinjaPageView().render(ValidationResultsPageRenderer().render(result))
-    return self_contained(html, _answer_banner(document["meta"]) + review)
+    return self_contained(html, back + _answer_banner(document["meta"]) + review)
 
 
 def suite_html(report_type: ReportType) -> str:
@@ -138,7 +168,7 @@ def suite_html(report_type: ReportType) -> str:
     rules = [described(config, words) for config in [*doc["expectations"], *ours]]
     suite = gx.ExpectationSuite(name=doc["name"], expectations=rules, meta=doc.get("meta"))
     page = ExpectationSuitePageRenderer().render(suite)
-    return self_contained(DefaultJinjaPageView().render(page), "")
+    return self_contained(DefaultJinjaPageView().render(page), BACK)
 
 
 def described(config: dict, words: dict[str, str]) -> dict:
@@ -219,7 +249,7 @@ def counted(found: dict, rows: int) -> dict:
     return {**found, "element_count": rows, "unexpected_percent": 100.0 * found["unexpected_count"] / rows}
 
 
-def self_contained(html: str, banner: str) -> str:
+def self_contained(html: str, top: str) -> str:
     """Drop everything fetched from elsewhere and every script; point GX's site links at ours."""
     html = re.sub(ACTIONS_CARD, "", html, flags=re.S)
     html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
@@ -230,7 +260,7 @@ def self_contained(html: str, banner: str) -> str:
     html = re.sub(r'href="(?:\.\./)+expectations/([^"/]+\.html)"', rf'href="../{SUITES}/\1"', html)
     html = with_chinese(html)
     html = html.replace("</head>", f'<link rel="icon" href="data:,">{STYLE}</head>', 1)
-    return re.sub(r"(<body\b[^>]*>)", lambda body: body.group(1) + BACK + banner, html, count=1)
+    return re.sub(r"(<body\b[^>]*>)", lambda body: body.group(1) + top, html, count=1)
 
 
 def with_chinese(html: str) -> str:

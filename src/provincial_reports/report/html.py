@@ -94,12 +94,15 @@ svg.chart .note { fill:var(--muted); font-size:10px; }
 svg.chart .bar { fill:var(--bar); } svg.chart .bar.flagged { fill:var(--warn); }
 svg.chart .trend { fill:none; stroke:var(--accent); stroke-width:2; } svg.chart .dot { fill:var(--accent); }
 svg.chart .dot.flagged { fill:var(--warn); }
+svg.chart .dot.partial { fill:var(--paper); stroke:var(--accent); stroke-width:2; }
+svg.chart .dot.partial.flagged { stroke:var(--warn); }
 svg.chart .axis { stroke:var(--line); }
 ul.rules { margin:4px 0 0; padding-left:18px; } ul.rules li { margin:2px 0; }
 .legend { display:flex; flex-wrap:wrap; gap:8px; margin:8px 0 0; }
 nav.periods a { margin-right:10px; }
 tr.flagged td { background:var(--flagged-row); }
 td.flags { min-width:150px; } a.flag-note { color:var(--flag); font-size:12px; }
+td.official { white-space:normal; min-width:120px; } td.official .pill { white-space:normal; }
 """
 )
 

@@ -15,6 +15,7 @@ from provincial_reports.report.html import (
     table,
     validation_link,
 )
+from provincial_reports.report.releases import release_history
 from provincial_reports.report.site_data import SiteData, beijing_time
 
 PERIOD_COLUMNS = headers(
@@ -54,7 +55,8 @@ def _report_type_section(data: SiteData, rt: dict) -> str:
         f'<p class="note"><code>{escape(name)}</code> · {escape(due)} · '
         f'<a href="suites/{escape(name)}.html">the validation rules (Data Docs) · 校验规则</a></p>'
         + table(PERIOD_COLUMNS, rows)
-        + f"</section><section>{heading('Completeness and timeliness', '报送完整性与及时性')}"
+        + f"</section>{release_history(data, name)}"
+        + f"<section>{heading('Completeness and timeliness', '报送完整性与及时性')}"
         f"{_matrix(data, name, periods)}</section>"
     )
 
@@ -111,15 +113,27 @@ def _matrix(data: SiteData, name: str, periods: list[str]) -> str:
         '<p class="note">Resubmitted: accepted after an earlier file was rejected or replaced. '
         "On time: the file in force arrived before the end of the due day, Beijing time. "
         "重报后接收：此前文件被退回或被替换。按时：现行文件在截止日（北京时间）结束前到达。</p>"
+        '<p class="note">✉ n: reminders before the due day and overdue notices after it sent to the '
+        "province's contacts, the latest dated (Beijing time). ✉ n：向该省联系人发送的报送提醒与逾期提醒次数，"
+        "附最近一次的日期（北京时间）。</p>"
     )
 
 
 def _matrix_cell(name: str, cell: dict) -> str:
-    pill = status_pill(cell["status"], cell["on_time"])
+    pill = status_pill(cell["status"], cell["on_time"]) + reminded(cell)
     anchor = f"file-{cell['submission_id']}" if cell["submission_id"] else f"province-{cell['province_code']}"
     if cell["status"] == "missing":
         return f"<td>{pill}</td>"
     return f'<td><a href="{period_href(name, cell["period"])}#{anchor}">{pill}</a></td>'
+
+
+def reminded(cell: dict) -> str:
+    """The reminders and overdue notices a province was sent for a period, and when the latest went."""
+    sent = cell["reminders_sent"] + cell["overdue_notices_sent"]
+    if not sent:
+        return ""
+    latest = max(t for t in (cell["last_reminded_at"], cell["last_overdue_notice_at"]) if t is not None)
+    return f'<br><span class="note reminded">✉ {sent} · {beijing_time(latest)[:10]}</span>'
 
 
 def _unplaced_section(files: list[dict]) -> str:

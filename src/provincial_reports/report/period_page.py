@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
-from provincial_reports.report.charts import Bar, Point, bar_chart, line_chart
-from provincial_reports.report.flags import flags_section, open_flags, total_marks, trend_mark
+from provincial_reports.report.charts import Bar, Point, bar_chart, coverage_legend, line_chart
+from provincial_reports.report.flags import flags_section, held_out_provinces, open_flags, total_marks, trend_mark
 from provincial_reports.report.html import (
     box,
     headers,
@@ -20,11 +20,13 @@ from provincial_reports.report.html import (
     validation_href,
 )
 from provincial_reports.report.index_page import overdue_provinces
+from provincial_reports.report.releases import official_cell, releases_section
 from provincial_reports.report.site_data import SiteData, beijing_time, due_date, province_names
 from provincial_reports.wording import figure_text
 
 
-def period_page(data: SiteData, rt: dict, period: str) -> str:
+def period_page(data: SiteData, rt: dict, period: str, raw: dict[str, str] | None) -> str:
+    """`raw`: the files' copies in the site (report.raw_files), None when the lake is not local."""
     name = rt["report_type"]
     metrics = data.metrics.get(name, [])
     body = "".join(
@@ -32,10 +34,11 @@ def period_page(data: SiteData, rt: dict, period: str) -> str:
             _period_nav(data, name, period),
             _cards(data, name, period),
             _totals_section(data, name, period, metrics),
+            releases_section(data, name, period, depth=1),
             flags_section(data, name, period),
             _rejected_section(data, name, period),
             _metric_sections(data, name, period, metrics),
-            _files_section(data, name, period),
+            _files_section(data, name, period, raw),
         ]
     )
     cells = data.of("completeness", name, period)
@@ -97,7 +100,8 @@ def _totals_section(data: SiteData, name: str, period: str, metrics: list[dict])
         "behind it. 各省现行报表本级行之和；未报或空白按缺报计，不计为零。疑似十倍偏差的资金数据在复核确认前暂不计入，"
         "其下注明含全部数据的合计。点击数字查看各省明细。</p>"
         f"<table><tr>{th('Metric', '指标')}{th('National total', '全国合计', 'num')}{th('Unit', '单位')}"
-        f"{th('Coverage', '覆盖', 'num')}{th('Also missing: blank cells', '另有空白未填')}</tr>{rows}</table>"
+        f"{th('Coverage', '覆盖', 'num')}{th('Also missing: blank cells', '另有空白未填')}"
+        f"{th('Official (released)', '正式发布', 'num')}</tr>{rows}</table>"
         f"{absent_note}</section>"
     )
 
@@ -114,7 +118,8 @@ def _total_row(data: SiteData, total: dict, metric: dict, without_file: set[str]
         f'<td class="num"><a href="#metric-{key}">{figure_text(total["value_headline"], metric["value_type"])}</a>'
         f"{total_marks(data, total, metric['value_type'], '#flags')}</td>"
         f'<td>{escape(metric["unit"])}</td><td class="num">{total["provinces_reported"]} / {len(data.provinces)}</td>'
-        f"<td>{escape(province_names(data, blank)) or '—'}</td></tr>"
+        f"<td>{escape(province_names(data, blank)) or '—'}</td>"
+        f'<td class="num official">{official_cell(data, total, metric["value_type"], depth=1)}</td></tr>'
     )
 
 
@@ -168,6 +173,7 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
             None if totals[p]["value_headline"] is None else float(totals[p]["value_headline"]),
             f"{totals[p]['provinces_reported']}/{len(data.provinces)}",
             trend_mark(totals[p]),
+            *headline_coverage(data, totals[p]),
         )
         for p in data.periods(name)
         if p in totals
@@ -176,7 +182,10 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
         _figure_row(f, names[f["province_code"]], kind, (f["province_code"], key) in flagged) for f in figures
     )
     nobody = "" if figures else '<p class="note">No province reported it. 无省份报送。</p>'
-    marked = "".join(note(f"⚑ {escape(p.label)}: {escape(p.flag)}") for p in points if p.flag)
+    legend = coverage_legend(points)
+    marked = (note(escape(legend)) if legend else "") + "".join(
+        note(f"⚑ {escape(p.label)}: {escape(p.flag)}") for p in points if p.flag
+    )
     title = f"{metric['label_zh']} {key}"
     return (
         f'<div class="metric" id="metric-{escape(key)}"><div>{heading(key, metric["label_zh"], 3)}'
@@ -189,6 +198,13 @@ def _metric_section(data: SiteData, name: str, period: str, metric: dict) -> str
     )
 
 
+def headline_coverage(data: SiteData, total: dict) -> tuple[int, tuple[str, ...]]:
+    """How many provinces a headline figure covers and which it does not: those without a figure
+    and those held out of it for review."""
+    held_out = held_out_provinces(data, total)
+    return total["provinces_reported"] - len(held_out), tuple(sorted({*total["provinces_missing"], *held_out}))
+
+
 def _figure_row(f: dict, province: str, kind: str, flagged: bool) -> str:
     css = ' class="flagged"' if flagged else ""
     return (
@@ -198,14 +214,15 @@ def _figure_row(f: dict, province: str, kind: str, flagged: bool) -> str:
     )
 
 
-def _files_section(data: SiteData, name: str, period: str) -> str:
-    rows = "".join(_file_row(f) for f in data.of("files", name, period))
+def _files_section(data: SiteData, name: str, period: str, raw: dict[str, str] | None) -> str:
+    rows = "".join(_file_row(f, raw_link(f, raw)) for f in data.of("files", name, period))
     anchors = "".join(f'<span id="province-{escape(p["province_code"])}"></span>' for p in data.provinces)
     return (
         f'<section id="files">{anchors}{heading("Every file received", "收到的全部文件")}'
         + note(
-            "Where each figure came from: the file as uploaded (kept in the lake), its SHA-256, when it arrived, "
-            "and its full validation result. 每个数据的来源：原始文件位置、SHA-256、接收时间及完整校验结果。"
+            "Where each figure came from: the file as uploaded (kept in the lake, and downloadable here where the "
+            "lake is on this machine), its SHA-256, when it arrived, and its full validation result. "
+            "每个数据的来源：原始文件位置（湖在本机时可在此下载）、SHA-256、接收时间及完整校验结果。"
         )
         + table(
             headers(
@@ -221,7 +238,16 @@ def _files_section(data: SiteData, name: str, period: str) -> str:
     )
 
 
-def _file_row(f: dict) -> str:
+def raw_link(f: dict, raw: dict[str, str] | None) -> str:
+    """The download of a file as received, or why the site has none."""
+    if raw is None:
+        return "the lake is on S3: not copied into this site · 原始文件存于对象存储，本站不提供下载"
+    if f["submission_id"] not in raw:
+        return "left in the landing zone: not copied into this site · 原始文件留在上传区，本站不提供下载"
+    return f'<a href="../{escape(raw[f["submission_id"]])}" download>download as received · 下载原始文件</a>'
+
+
+def _file_row(f: dict, raw: str) -> str:
     status = status_pill(f["status"], f["on_time"] if f["status"] == "accepted" else None)
     replaced = (
         f'<br><span class="note">replaced by · 被替换为 <a href="#file-{escape(f["superseded_by"])}">'
@@ -233,7 +259,8 @@ def _file_row(f: dict) -> str:
         f'<tr id="file-{escape(f["submission_id"])}"><td>{escape(f["province_name_zh"] or "—")}</td>'
         f"<td><code>{escape(f['source'])}</code><br>"
         f'<span class="note">sha256 <span class="mono">{escape(f["sha256"])}</span>'
-        f'<br>{f["size_bytes"]:,} bytes · kept at <span class="mono">{escape(f["raw_location"])}</span></span></td>'
+        f'<br>{f["size_bytes"]:,} bytes · kept at <span class="mono">{escape(f["raw_location"])}</span>'
+        f"<br>{raw}</span></td>"
         f'<td class="num">{beijing_time(f["received_at"])}</td><td>{status}{replaced}</td>'
         f'<td><a href="{validation_href(f["submission_id"], 1)}">validation · 校验结果</a></td></tr>'
     )

@@ -27,14 +27,28 @@ class SiteData:
     figures: list[dict]
     flags: list[dict]
     files: list[dict]
+    releases: list[dict] = field(default_factory=list)  # past their release instant (mart.releases)
+    released_totals: list[dict] = field(default_factory=list)
+    released_figures: list[dict] = field(default_factory=list)
+    release_changes: list[dict] = field(default_factory=list)
+    official: list[dict] = field(default_factory=list)
     by_period: dict[tuple[str, str], dict[str, list[dict]]] = field(default_factory=dict)
 
     def periods(self, report_type: str) -> list[str]:
         return sorted({r["period"] for r in self.completeness if r["report_type"] == report_type})
 
     def of(self, kind: str, report_type: str, period: str) -> list[dict]:
-        """The rows of one kind (completeness, totals, figures, flags, files) for one period page."""
+        """The rows of one kind (completeness, totals, figures, flags, files, releases, official) for a period."""
         return self.by_period.get((report_type, period), {}).get(kind, [])
+
+    def pages_of_files(self) -> dict[str, list[tuple[str, str]]]:
+        """Each file's period pages (report type, period): the pages that list it (its row #file-<id>)."""
+        drawn = {(r["report_type"], r["period"]) for r in self.completeness}
+        pages: dict[str, list[tuple[str, str]]] = {}
+        for page, kinds in sorted(self.by_period.items()):
+            for f in kinds.get("files", []) if page in drawn else []:
+                pages.setdefault(f["submission_id"], []).append(page)
+        return pages
 
     def unplaced_files(self) -> list[dict]:
         return [f for f in self.files if f["period"] is None]
@@ -56,6 +70,15 @@ def read_site_data(warehouse: Warehouse, as_of: datetime) -> SiteData:
             "SELECT * FROM mart.review_flags ORDER BY report_type, period, province_code, org_unit_code, metric, rule"
         ),
         files=warehouse.query(FILES),
+        releases=warehouse.query("SELECT * FROM mart.releases ORDER BY report_type, period, revision"),
+        released_totals=warehouse.query("SELECT * FROM mart.released_totals ORDER BY release_id, metric_position"),
+        released_figures=warehouse.query(
+            "SELECT * FROM mart.released_province_figures ORDER BY release_id, metric, province_code"
+        ),
+        release_changes=warehouse.query(
+            "SELECT * FROM mart.release_changes ORDER BY release_id, level, metric, province_code"
+        ),
+        official=warehouse.query("SELECT * FROM mart.official_totals ORDER BY report_type, period, metric_position"),
     )
     _group_by_period(data)
     return data
@@ -64,7 +87,14 @@ def read_site_data(warehouse: Warehouse, as_of: datetime) -> SiteData:
 def _group_by_period(data: SiteData) -> None:
     """Rows keyed by (report type, period). A file that names no report type (unreadable) belongs
     to every report type's page of its period, as it does in mart.completeness."""
-    kinds = {"completeness": data.completeness, "totals": data.totals, "figures": data.figures, "flags": data.flags}
+    kinds = {
+        "completeness": data.completeness,
+        "totals": data.totals,
+        "figures": data.figures,
+        "flags": data.flags,
+        "releases": data.releases,
+        "official": data.official,
+    }
     for kind, rows in kinds.items():
         for row in rows:
             data.by_period.setdefault((row["report_type"], row["period"]), {}).setdefault(kind, []).append(row)

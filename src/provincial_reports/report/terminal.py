@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from provincial_reports.declarations import provinces, report_types
 from provincial_reports.stores.warehouse import Warehouse
 from provincial_reports.wording import figure_text
 
 STATUSES = ("accepted", "superseded", "rejected")
+WIDTH = 110  # a terminal line, where a list of provinces wraps
 ANSWER_MARK = "ANSWER"  # begins the line each process task logs; `make run` counts them for its progress
 
 
@@ -42,24 +45,64 @@ def _answers_text(answers: list[tuple[str, str, list[str]]]) -> str:
 
 
 def totals_table(rows: list[dict]) -> str:
-    """A fixed-width table for the terminal; missing provinces listed by code. `value` is the
-    headline figure: a figure held out for review (mart.review_flags) is not in it until a reviewer
-    confirms it, and the line under the total says so and gives the sum of every figure. `flagged`
-    counts the provinces whose figure is under review; `without them` is the sum of the others."""
-    lines = [f"{'report / period':<22} {'metric':<26} {'value':>14}  covered  flagged  {'without them':>14}  missing"]
-    for r in rows:
-        label = report_types()[r["report_type"]].column(r["metric"]).label_zh
-        value = figure_text(r["value_headline"], decimals=4)
-        without = figure_text(r["value_excluding_flagged"], decimals=4) if r["provinces_flagged"] else "-"
-        missing = ",".join(r["provinces_missing"]) or "-"
-        lines.append(
-            f"{r['report_type'] + ' ' + r['period']:<22} {r['metric']:<26} {value:>14}  "
-            f"{r['provinces_reported']:>2}/{len(provinces())}    {r['provinces_flagged'] or '-':>7}  {without:>14}  "
-            f"{missing}   {label}"
-        )
-        if r["provinces_held_out"]:
-            lines.append(f"{'':<22} {held_out_text(r)}")
-    return "\n".join(lines)
+    """The national totals for the terminal, a block per report type and period: its coverage and
+    the provinces missing from every total named once (Chinese and English), then a line per
+    metric. `value` is the headline figure: a figure held out for review (mart.review_flags) is not
+    in it until a reviewer confirms it, and the line under the total says so and gives the sum of
+    every figure. `flagged` counts the provinces whose figure is under review; `without them` is the
+    sum of the others; `blank` names the provinces whose file left the metric's cell blank."""
+    blocks = []
+    for (report_type, period), totals in _by_period(rows).items():
+        declared = report_types()[report_type]
+        absent = set.intersection(*(set(t["provinces_missing"]) for t in totals))
+        lines = [
+            f"{report_type} {period} · {declared.title_zh} · {declared.title_en}: "
+            f"{len(provinces()) - len(absent)}/{len(provinces())} provinces in the totals",
+            *wrapped(f"  in no total ({len(absent)}): ", named_provinces(sorted(absent)) or ["-"]),
+            f"  {'metric':<26} {'value':>16}  covered  flagged  {'without them':>16}  label",
+        ]
+        for t in totals:
+            lines.append(_total_line(t, declared.column(t["metric"]).label_zh, absent))
+            if t["provinces_held_out"]:
+                lines.append(f"  {held_out_text(t)}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _by_period(rows: list[dict]) -> dict[tuple[str, str], list[dict]]:
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for row in rows:
+        grouped.setdefault((row["report_type"], row["period"]), []).append(row)
+    return grouped
+
+
+def _total_line(total: dict, label_zh: str, absent: set[str]) -> str:
+    value = figure_text(total["value_headline"], decimals=4)
+    without = figure_text(total["value_excluding_flagged"], decimals=4) if total["provinces_flagged"] else "-"
+    blank = ", ".join(named_provinces(c for c in total["provinces_missing"] if c not in absent))
+    return (
+        f"  {total['metric']:<26} {value:>16}  {total['provinces_reported']:>2}/{len(provinces())}    "
+        f"{total['provinces_flagged'] or '-':>7}  {without:>16}  {label_zh}" + (f" · blank: {blank}" if blank else "")
+    )
+
+
+def named_provinces(codes: Iterable[str]) -> list[str]:
+    """Provinces by their declared names, Chinese and English, e.g. 西藏自治区 Tibet (540000)."""
+    declared = provinces()
+    return [f"{declared[c].name_zh} {declared[c].name_en} ({c})" if c in declared else c for c in codes]
+
+
+def wrapped(lead: str, items: list[str]) -> list[str]:
+    """`lead` and the items, comma-separated, as lines of at most WIDTH characters (or one item),
+    never breaking an item."""
+    lines, line = [], lead
+    for n, item in enumerate(items):
+        text = item + ("," if n < len(items) - 1 else "")
+        if len(line) + len(text) > WIDTH and line != lead:
+            lines.append(line.rstrip())
+            line = "    "
+        line += text + " "
+    return [*lines, line.rstrip()]
 
 
 def held_out_text(total: dict) -> str:
@@ -82,3 +125,15 @@ def flags_table(flags: list[dict]) -> str:
             f"{f['metric']:<26} {f['rule']:<14} {f['detail_en']}{held}"
         )
     return "\n".join(lines)
+
+
+def releases_text(releases: list[dict]) -> str:
+    """The latest release of each report type and period (mart.releases): the official figures."""
+    latest = [r for r in releases if r["is_latest"]]
+    if not latest:
+        return "  none: every figure above is provisional (publish one with the DAG publish_national_totals)"
+    return "\n".join(
+        f"  {r['release_id']}  released {r['released_at']:%Y-%m-%d %H:%M} UTC, approved by {r['approved_by']}"
+        + ("  (approved anyway)" if r["approved_anyway"] else "")
+        for r in latest
+    )

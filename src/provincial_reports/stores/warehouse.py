@@ -253,9 +253,13 @@ def opened_for_reading(url: str) -> Iterator[Warehouse]:
 
 
 def create_tables(warehouse: Warehouse) -> None:
-    """The DDL is idempotent (IF NOT EXISTS), so every run may apply it."""
+    """The DDL is idempotent (IF NOT EXISTS), so every run may apply it; then, on PostgreSQL, what
+    only PostgreSQL has (sql/ddl/postgresql: the triggers that keep releases immutable)."""
     for path in sorted((SQL / "ddl").glob("*.sql")):
         warehouse.execute(path.read_text(encoding="utf-8"))
+    if isinstance(warehouse, PostgresWarehouse):
+        for path in sorted((SQL / "ddl" / "postgresql").glob("*.sql")):
+            warehouse.execute(path.read_text(encoding="utf-8"))
 
 
 def create_views(warehouse: Warehouse) -> None:

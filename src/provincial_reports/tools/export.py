@@ -25,7 +25,10 @@ MARTS = {
     "province_figures": "report_type, period, province_code, metric",
     "city_figures": "report_type, period, city_code, metric",
     "submissions": "province_code, period, received_at, source",
+    "completeness": "report_type, period, province_code",
     "review_flags": "report_type, period, province_code, org_unit_code, metric, rule",
+    "official_totals": "report_type, period, metric_position",
+    "releases": "report_type, period, revision",
 }
 FORMATS = ("csv", "xlsx")
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")

@@ -1,10 +1,11 @@
-"""Demo submissions: a realistic month of provincial uploads, good and bad, for `make demo`.
+"""Demo submissions: a realistic month of provincial uploads, good and bad, for `make demo`, and a
+few valid files of every other declared report type (tools.declared_samples).
 
 What lands is what the provinces' office software writes: CSV in UTF-8, UTF-8 with BOM and GBK,
 Excel sheets with a merged title row, JSON from their own systems, Chinese or English headers,
 thousands separators, blank cells. Some files carry the faults the pipeline exists to catch; most
 of those are followed by a corrected resubmission, so the national totals end up covering every
-province but Tibet, which never reports. Everything is deterministic: the figures come from a
+province but Tibet, which never sends its summary. Everything is deterministic: the figures come from a
 seeded random generator and each file gets a fixed arrival time, because the pipeline orders
 files by modification time and a rerun must write byte-identical files. The figures are drawn
 in tools.sample_figures, the files written by the builders' writers (tools.builders.files).
@@ -23,6 +24,7 @@ from provincial_reports.declarations import provinces
 from provincial_reports.tools.builders.files import csv_bytes, json_bytes, upload, xlsx_bytes
 from provincial_reports.tools.builders.winter_warmth import FUND_COLUMNS, FUNDS, Row, money, split_funds
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH as REPORT
+from provincial_reports.tools.declared_samples import declared_samples
 from provincial_reports.tools.sample_figures import figures
 
 TITLE = f"2025年{REPORT.title_zh}"
@@ -230,8 +232,14 @@ def content(sample: Sample) -> bytes:
 
 
 def write_samples(landing: Path) -> list[str]:
-    """Write every sample under `landing`, arriving a minute apart within its day; the relative
-    paths written, in arrival order."""
+    """Write every sample under `landing`, arriving a minute apart within its day: this month of
+    winter_warmth, then a few files of every other declared type (tools.declared_samples); the
+    relative paths written."""
     for position, sample in enumerate(SAMPLES):
         upload(landing, sample.source, content(sample), minute=sample.day * MINUTES_A_DAY + position)
-    return [sample.source for sample in SAMPLES]
+    written = [sample.source for sample in SAMPLES]
+    sent = {(REPORT.name, sample.province, sample.period) for sample in SAMPLES}
+    for position, (source, data, day) in enumerate(declared_samples(sent), start=len(SAMPLES)):
+        upload(landing, source, data, minute=day * MINUTES_A_DAY + position)
+        written.append(source)
+    return written

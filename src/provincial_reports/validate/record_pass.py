@@ -6,6 +6,7 @@ batches before the query sees them, where Arrow and native code do them faster t
 
 from __future__ import annotations
 
+import os
 import tempfile
 from collections.abc import Iterator
 from functools import cache
@@ -108,10 +109,15 @@ FROM flagged
 )
 
 
-@cache
 def worker_duckdb() -> duckdb.DuckDBPyConnection:
     """One in-memory DuckDB per worker process (a new one per file costs more than a small file's
-    checks), spilling to a temporary folder beyond its limit."""
+    checks), spilling to a temporary folder beyond its limit. A process forked from one that had
+    its DuckDB gets one of its own: the parent's would wait forever on threads the child lacks."""
+    return _process_duckdb(os.getpid())
+
+
+@cache
+def _process_duckdb(pid: int) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute(NO_PROGRESS_BAR)
     con.execute(f"SET memory_limit = '{WORKER_DUCKDB_MEMORY}'")

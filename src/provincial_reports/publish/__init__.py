@@ -1,0 +1,1 @@
+"""Step 9, publish: national figures signed off by a reviewer become immutable releases."""
