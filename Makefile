@@ -112,6 +112,14 @@ ROUNDS ?= 3
 bench: $(VENV)/installed
 	$(PY) bench/run.py --rows $(ROWS) --rounds $(ROUNDS)
 
+## bench-latency: upload → answer under the real scheduler (the compose stack's Airflow on Celery, Redis,
+## PostgreSQL): 31 uploads at random moments over LATENCY_MINUTES (default 5), the idle cost, a mapped
+## task's overhead; writes bench/latency.json
+.PHONY: bench-latency
+LATENCY_MINUTES ?= 5
+bench-latency: $(VENV)/installed
+	$(PY) bench/latency.py --minutes $(LATENCY_MINUTES) --idle-minutes $(LATENCY_MINUTES)
+
 lint: $(VENV)/installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -28,8 +28,16 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime, timedelta
 
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, AssetWatcher, CronTriggerTimetable, dag, get_current_context, task
 
+from provincial_reports.land_watch import LandingWatch
+
+# An upload starts a run within seconds (land_watch.py); the hourly sweep catches whatever a watch missed.
+LANDING = Asset(
+    "reports://landing",
+    extra={"env": "REPORTS_LANDING"},
+    watchers=[AssetWatcher(name="landing_uploads", trigger=LandingWatch())],
+)
 LAKE = Asset("reports://lake", extra={"env": "REPORTS_LAKE"})
 MARTS = Asset("reports://warehouse/mart", extra={"env": "REPORTS_WAREHOUSE"})
 # One slot (deploy/airflow/pools.json): load tasks of concurrent runs queue for the warehouse.
@@ -37,7 +45,7 @@ WAREHOUSE_POOL = "reports_warehouse"
 
 
 @dag(
-    schedule="@hourly",
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("@hourly", timezone="UTC"), assets=[LANDING]),
     start_date=datetime(2025, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,  # the warehouse has one writer at a time

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import secrets
+import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from conftest import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DAGS = ROOT / "dags"
@@ -106,3 +111,173 @@ def wait_for(what: str, check: Callable[[], object], logs: Callable[[], str], ti
             return found
         time.sleep(2)
     pytest.fail(f"timed out waiting for {what}\n{logs()}")
+
+
+class Airflow:
+    """A running Airflow: its API address, an operator's credentials and its components' logs."""
+
+    def __init__(self, home: Path, env: dict[str, str], port: int, password: str) -> None:
+        self.home, self.env, self.password = home, env, password
+        self.url = f"http://127.0.0.1:{port}"
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, *command: str, name: str = "", **extra_env: str) -> subprocess.Popen:
+        """One component, its output in `<name or command>.log`, in a process group of its own."""
+        log = open(self.home / f"{name or command[0]}.log", "ab")  # noqa: SIM115 - closed when the process is reaped
+        process = subprocess.Popen(
+            [str(AIRFLOW), *command],
+            env={**self.env, **extra_env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def stop(self) -> None:
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+
+    def start_worker(self, name: str, **extra_env: str) -> subprocess.Popen:
+        """A Celery worker that records `name` as its task instances' host (tests/worker_name.py),
+        since every worker of a test runs on this one machine."""
+        return self.start(
+            "celery",
+            "worker",
+            "--celery-hostname",
+            name,
+            name=name,
+            PYTHONPATH=str(ROOT / "tests"),
+            AIRFLOW__CORE__HOSTNAME_CALLABLE="worker_name.hostname",
+            REPORTS_TEST_WORKER_NAME=name,
+            AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
+            **extra_env,
+        )
+
+    def kill(self, process: subprocess.Popen) -> None:
+        """SIGKILL a component and every process under it, as when its machine is lost."""
+        import psutil
+
+        tree = [psutil.Process(process.pid), *psutil.Process(process.pid).children(recursive=True)]
+        for member in tree:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                member.kill()
+        process.wait(timeout=10)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.home.glob("*.log"))
+
+
+def logged_in_client(airflow: Airflow) -> httpx.Client:
+    """An HTTP client carrying the operator's JWT, obtained the way an operator's script would."""
+    wait_for("the API server", lambda: httpx.get(f"{airflow.url}/api/v2/monitor/health").is_success, airflow.logs)
+    answer = httpx.post(f"{airflow.url}/auth/token", json={"username": "operator", "password": airflow.password})
+    answer.raise_for_status()
+    token = answer.json()["access_token"]
+    return httpx.Client(base_url=f"{airflow.url}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+@contextlib.contextmanager
+def new_database(postgres_server: str, prefix: str = "airflow_meta") -> Iterator[str]:
+    """A PostgreSQL database of its own (Airflow's metadata, a warehouse), dropped afterwards; its URL."""
+    import psycopg
+
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"{postgres_server}/{name}"
+    finally:
+        with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def sqlalchemy_url(database: str) -> str:
+    """A libpq URL as SQLAlchemy takes it, through psycopg 3 (the driver the project installs)."""
+    return database.replace("postgresql://", "postgresql+psycopg://")
+
+
+@contextlib.contextmanager
+def airflow_servers(home: Path, metadata: str, **settings: str) -> Iterator[Airflow]:
+    """A migrated home on the PostgreSQL database `metadata` and its api-server; the caller starts
+    the other components. Stopped, every component started, on leaving."""
+    database = sqlalchemy_url(metadata)
+    home.mkdir(parents=True, exist_ok=True)
+    port, password = free_port(), secrets.token_urlsafe(16)
+    (home / "passwords.json").write_text(json.dumps({"operator": password}))
+    env = airflow_env(
+        home,
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=database,
+        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=database,
+        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="operator:admin",
+        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
+        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
+        **settings,
+    )
+    migrated_home(home, **env)
+    running = Airflow(home, env, port, password)
+    running.start("api-server", "--port", str(port), "--workers", "1")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+# docker-compose.yaml's Celery settings (tests/test_deploy.py holds the file to them); the broker
+# and result backend are this machine's Redis and PostgreSQL instead of the compose services.
+CELERY_SETTINGS = {
+    "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+    "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+}
+# What an idle stack spends (bench/latency.py): the scheduler sleeps 2 s instead of 1 between loops
+# that found nothing to do, the dag-processor re-parses an unchanged file every 5 min instead of
+# 30 s; 7.6 % of a core idle before, 4.7 % after (docker-compose.yaml has the same).
+IDLE_SETTINGS = {
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "2",
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
+}
+REDIS = os.environ.get("REPORTS_TEST_REDIS", "redis://127.0.0.1:6379/7")
+WORKERS = ("worker-a", "worker-b")
+# A task whose worker died is failed (then retried) once its heartbeats have stopped this long
+# (Airflow's default is 300 s).
+HEARTBEAT_TIMEOUT_SECONDS = 20
+RETRY_POLICY = f"""
+from datetime import timedelta
+
+
+def task_policy(task):
+    task.retry_delay = timedelta(seconds={RETRY_SECONDS})
+"""
+
+
+@contextlib.contextmanager
+def celery_airflow(home: Path, metadata: str, *, fast_retries: bool = False, **settings: str) -> Iterator[Airflow]:
+    """Every component of the compose stack on this machine, two workers (WORKERS) included, on
+    Redis (a queue of the stack's own, so that two stacks never take each other's tasks) and a
+    PostgreSQL metadata database, which is also Celery's result backend. `fast_retries`: tasks
+    retry after RETRY_SECONDS (an Airflow cluster policy) instead of the DAG's two minutes."""
+    if fast_retries:
+        (home / "config").mkdir(parents=True)
+        (home / "config" / "airflow_local_settings.py").write_text(RETRY_POLICY)
+    celery = {
+        **CELERY_SETTINGS,
+        **IDLE_SETTINGS,
+        "AIRFLOW__CELERY__BROKER_URL": REDIS,
+        "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + sqlalchemy_url(metadata),
+        "AIRFLOW__OPERATORS__DEFAULT_QUEUE": f"reports-{secrets.token_hex(4)}",
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT_SECONDS),
+        "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": str(free_port()),
+    }
+    with airflow_servers(home, metadata, **celery, **settings) as running:
+        for component in ("scheduler", "dag-processor", "triggerer"):
+            running.start(component)
+        for worker in WORKERS:
+            running.start_worker(worker)
+        yield running

@@ -24,6 +24,7 @@ KEY = "test-pseudonym-key-0123456789"  # the pseudonym key records are processed
 # each taking the next file when done, so starting the long ones first lets both finish together
 # instead of one waiting on the last long file.
 LONG_FILES = (
+    "test_celery.py",
     "test_make_run.py",
     "test_landing_entries.py",
     "test_dag.py",
@@ -128,3 +129,37 @@ def mail_server(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     yield mailbox
     if mailbox.controller:
         mailbox.stop()
+
+
+@dataclass(frozen=True)
+class CeleryStack:
+    airflow: object  # airflow_harness.Airflow
+    workspace: Workspace
+
+
+@pytest.fixture(scope="session")
+def celery_stack(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryStack]:
+    """Airflow on the CeleryExecutor with two workers (airflow_harness.celery_airflow), over a landing
+    zone, lake, site and PostgreSQL warehouse of its own; started once per session, as it takes a
+    minute: test_celery.py's tests share it, each with its own periods."""
+    import redis
+
+    from airflow_harness import REDIS, celery_airflow, new_database
+
+    try:
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except redis.ConnectionError as exc:
+        pytest.fail(f"Redis is required at {REDIS} (.ci/run starts it): {exc}")
+    root = tmp_path_factory.mktemp("celery")
+    with new_database(postgres_server) as metadata, new_database(postgres_server, "reports_test") as warehouse:
+        workspace = Workspace(root / "landing", root / "lake", warehouse, root / "site")
+        workspace.landing.mkdir()
+        settings = {
+            "REPORTS_LANDING": str(workspace.landing),
+            "REPORTS_LAKE": str(workspace.lake),
+            "REPORTS_WAREHOUSE": workspace.warehouse_url,
+            "REPORTS_SITE": str(workspace.site),
+            "REPORTS_PSEUDONYM_KEY": KEY,
+        }
+        with celery_airflow(root / "airflow", metadata, fast_retries=True, **settings) as airflow:
+            yield CeleryStack(airflow, workspace)

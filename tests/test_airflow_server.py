@@ -7,10 +7,6 @@ LocalExecutor; the run is triggered, and watched, through the public REST API ov
 from __future__ import annotations
 
 import json
-import os
-import secrets
-import signal
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -19,8 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from airflow_harness import AIRFLOW, airflow_env, migrated_home, wait_for
-from conftest import free_port
+from airflow_harness import Airflow, airflow_servers, logged_in_client, new_database, wait_for
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
@@ -30,82 +25,24 @@ COMPONENTS = (["scheduler"], ["dag-processor"])
 SOME_PROVINCES = ("110000", "440000", "650000")
 
 
-class Airflow:
-    """A running Airflow: its API address, an operator's credentials and its components' logs."""
-
-    def __init__(self, home: Path, env: dict[str, str], port: int, password: str) -> None:
-        self.home, self.env, self.password = home, env, password
-        self.url = f"http://127.0.0.1:{port}"
-        self.processes: list[subprocess.Popen] = []
-
-    def start(self, *command: str) -> None:
-        log = open(self.home / f"{command[0]}.log", "wb")  # noqa: SIM115 - closed when the process is reaped
-        self.processes.append(
-            subprocess.Popen(
-                [str(AIRFLOW), *command], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        )
-
-    def stop(self) -> None:
-        for process in self.processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}" for p in self.home.glob("*.log"))
-
-
 @pytest.fixture
 def airflow(tmp_path: Path, postgres_server: str, workspace) -> Iterator[Airflow]:
     """Scheduler, dag-processor and api-server on a metadata database of the test's own."""
-    import psycopg
-
-    metadata = f"airflow_meta_{secrets.token_hex(6)}"
-    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {metadata}")
-    home, port, password = tmp_path / "airflow", free_port(), secrets.token_urlsafe(16)
-    home.mkdir()
-    (home / "passwords.json").write_text(json.dumps({"operator": password}))
-    database = postgres_server.replace("postgresql://", "postgresql+psycopg://") + f"/{metadata}"
-    env = airflow_env(
-        home,
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=database,
-        AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC=database,
-        AIRFLOW__CORE__EXECUTOR="LocalExecutor",
-        AIRFLOW__CORE__PARALLELISM="4",
-        AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{port}/execution/",
-        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS="operator:admin",
-        AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE=str(home / "passwords.json"),
-        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
-        REPORTS_LANDING=str(workspace.landing),
-        REPORTS_LAKE=str(workspace.lake),
-        REPORTS_WAREHOUSE=workspace.warehouse_url,
-        REPORTS_SITE=str(workspace.site),
-    )
-    migrated_home(home, **env)
-    running = Airflow(home, env, port, password)
-    running.start("api-server", "--port", str(port), "--workers", "1")
-    for component in COMPONENTS:
-        running.start(*component)
-    try:
+    settings = {
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "4",
+        "REPORTS_LANDING": str(workspace.landing),
+        "REPORTS_LAKE": str(workspace.lake),
+        "REPORTS_WAREHOUSE": workspace.warehouse_url,
+        "REPORTS_SITE": str(workspace.site),
+    }
+    with (
+        new_database(postgres_server) as database,
+        airflow_servers(tmp_path / "airflow", database, **settings) as running,
+    ):
+        for component in COMPONENTS:
+            running.start(*component)
         yield running
-    finally:
-        running.stop()
-        with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {metadata} WITH (FORCE)")
-
-
-def logged_in_client(airflow: Airflow) -> httpx.Client:
-    """An HTTP client carrying the operator's JWT, obtained the way an operator's script would."""
-    wait_for("the API server", lambda: httpx.get(f"{airflow.url}/api/v2/monitor/health").is_success, airflow.logs)
-    answer = httpx.post(f"{airflow.url}/auth/token", json={"username": "operator", "password": airflow.password})
-    answer.raise_for_status()
-    token = answer.json()["access_token"]
-    return httpx.Client(base_url=f"{airflow.url}/api/v2", headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 @pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)

@@ -18,7 +18,9 @@ from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
-HEAVY = ("great_expectations", "pandas", "pyarrow", "duckdb", "psycopg", "boto3", "openpyxl", "provincial_reports")
+HEAVY = ("great_expectations", "pandas", "pyarrow", "duckdb", "psycopg", "boto3", "openpyxl")
+# The landing zone's watch (an Asset's trigger) is all of the package a parse may load.
+PACKAGE_AT_PARSE = ["provincial_reports", "provincial_reports.land_watch"]
 
 PARSE_PROBE = f"""
 import glob, json, runpy, sys, time
@@ -28,8 +30,10 @@ start = time.perf_counter()
 for path in sorted(glob.glob({str(DAGS)!r} + "/*.py")):
     runpy.run_path(path)
 took = time.perf_counter() - start
-loaded = sorted({{m.split(".")[0] for m in set(sys.modules) - before}} & set({HEAVY!r}))
-print(json.dumps({{"seconds": took, "heavy": loaded}}))
+new = set(sys.modules) - before
+loaded = sorted({{m.split(".")[0] for m in new}} & set({HEAVY!r}))
+package = sorted(m for m in new if m.split(".")[0] == "provincial_reports")
+print(json.dumps({{"seconds": took, "heavy": loaded, "package": package}}))
 """
 
 
@@ -39,6 +43,7 @@ def test_parsing_the_dag_folder_is_fast_and_imports_nothing_heavy(tmp_path):
     out = subprocess.run([sys.executable, "-c", PARSE_PROBE], env=env, capture_output=True, text=True, check=True)
     probe = json.loads(out.stdout.strip().splitlines()[-1])
     assert probe["heavy"] == [], f"imported at parse time: {probe['heavy']}"
+    assert probe["package"] == PACKAGE_AT_PARSE, f"imported at parse time: {probe['package']}"
     assert probe["seconds"] < 0.5, f"parsing dags/ took {probe['seconds']:.2f}s"
 
 
@@ -77,6 +82,19 @@ def test_the_tasks_retry_as_reports_task_retries_says_by_default_twice(monkeypat
         parsed = DagBag(dag_folder=str(DAGS)).dags["consolidate_provincial_reports"]
         assert {t.retries for t in parsed.tasks} == {expected}, value
     assert default == "2"
+
+
+def test_an_upload_starts_a_run_and_an_hourly_sweep_catches_what_a_watch_missed(dag):
+    from airflow.sdk import AssetOrTimeSchedule
+
+    from provincial_reports.land_watch import LandingWatch
+
+    assert isinstance(dag.timetable, AssetOrTimeSchedule)
+    assert dag.timetable.timetable.expression == "0 * * * *"
+    [landing] = dag.timetable.asset_condition.objects
+    assert landing.name == "reports://landing"
+    [watcher] = landing.watchers
+    assert isinstance(watcher.trigger, LandingWatch)
 
 
 def test_warehouse_writes_queue_for_a_pool_of_one_slot(dag):

@@ -359,3 +359,18 @@ def test_the_dag_runs_with_landing_and_lake_on_s3(s3, s3_pipeline, airflow_home,
     outbox = s3.list_objects_v2(Bucket="outbox-bucket")["Contents"]
     receipts = [o["Key"] for o in outbox if o["Key"].endswith(".json") and "/receipts/" in o["Key"]]
     assert sorted(key.split("/")[0] for key in receipts) == ["360000", "440000"], "the reply task wrote them"
+
+
+def test_the_landing_watch_fires_for_a_new_object_and_not_again_for_the_same_listing(s3, monkeypatch):
+    """land_watch.py over S3: one LIST per poll; a new object fires, an unchanged listing does not."""
+    from test_land_watch import settled, watching
+
+    from provincial_reports.land_watch import LandingWatch
+
+    monkeypatch.setenv("REPORTS_LANDING", S3_WORKSPACE["landing"])
+    with watching(LandingWatch(poll_seconds=0.1)) as fired:
+        assert settled(fired, 0) == []
+        body = csv_bytes(WINTER_WARMTH, valid_rows("110000"))
+        s3.put_object(Bucket="landing-bucket", Key="incoming/110000/2025-01/a.csv", Body=body)
+        s3.put_object(Bucket="landing-bucket", Key="incoming/110000/2025-01/.a.csv.part", Body=body)
+        assert settled(fired, 1) == [{"new_versions": 1}]
