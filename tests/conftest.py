@@ -152,7 +152,7 @@ def celery_stack(postgres_server: str, tmp_path_factory: pytest.TempPathFactory)
         pytest.fail(f"Redis is required at {REDIS} (.ci/run starts it): {exc}")
     root = tmp_path_factory.mktemp("celery")
     with new_database(postgres_server) as metadata, new_database(postgres_server, "reports_test") as warehouse:
-        workspace = Workspace(root / "landing", root / "lake", warehouse, root / "site")
+        workspace = Workspace(root / "landing", root / "lake", warehouse, root / "site", root / "outbox")
         workspace.landing.mkdir()
         settings = {
             "REPORTS_LANDING": str(workspace.landing),

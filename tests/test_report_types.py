@@ -216,7 +216,7 @@ def test_cli_samples_writes_valid_files_of_every_declared_type_a_scaffolded_one_
     upload(landing, source, data)  # winter_warmth's too, had it no month drawn by hand
 
     assert len(list(landing.rglob("*-summer_cooling-2025-0?.csv"))) == 6 + 3, "two periods"
-    made = ("-summer_cooling-2025-01", "-relief_disbursements-2025-01", "-winter_warmth-2025-01")
+    made = ("-summer_cooling-2025-01", "-relief_disbursements-2025-02", "-winter_warmth-2025-01")
     answers = [pipeline.process(a) for a in pipeline.discover() if any(m in a["source"] for m in made)]
     assert {a["report_type"] for a in answers} == {"summer_cooling", "relief_disbursements", "winter_warmth"}
     assert [a["failures"] for a in answers if a["outcome"] != "accepted"] == []

@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from provincial_reports.config import redacted, setting, settings, settings_text
+from provincial_reports.config import redacted, settings, settings_text
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
 from provincial_reports.report.terminal import flags_table, releases_text, submissions_table, totals_table
@@ -91,31 +91,6 @@ def review_confirm(target: str, by: str, comment: str) -> int:
         print(f"error: no open review flag is {target} (`cli review list` shows them)", file=sys.stderr)
         return 2
     return 0
-
-
-def releases(command: str, run_id: str | None, comment: str, release_at: str) -> int:
-    """Sign-off through Airflow's REST API (tools/releases.py): the pending approvals, or a
-    reviewer's answer to one; exit 2 with one line when it is refused or Airflow cannot be reached."""
-    import httpx
-
-    from provincial_reports.tools.releases import airflow_api, pending, respond
-
-    try:
-        with airflow_api() as api:
-            if command == "pending":
-                waiting = pending(api)
-                for p in waiting:
-                    print(f"{p['run_id']}  since {p['since']}\n    {p['subject']}")
-                print(f"{len(waiting)} sign-off(s) pending" if waiting else "no sign-off is pending")
-                return 0
-            answer = respond(api, run_id, command == "approve", comment, release_at)
-    except ValueError as exc:  # ResponseRefused among them
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except httpx.HTTPError as exc:
-        print(f"error: Airflow's API at {setting('REPORTS_AIRFLOW_API')} (REPORTS_AIRFLOW_API): {exc}", file=sys.stderr)
-        return 2
-    print(f"{answer['chosen_options'][0]} recorded for {run_id} by {answer['responded_by']['name']}")
 
 
 def unlock(province: str, period: str, until: str, reason: str, by: str) -> int:
@@ -318,7 +293,9 @@ def run(args: argparse.Namespace) -> int:
         return review_list() if args.review == "list" else review_confirm(args.target, args.by, args.comment)
     if args.command == "releases":
         run_id, comment = getattr(args, "run_id", None), getattr(args, "comment", "")
-        return releases(args.releases, run_id, comment, getattr(args, "release_at", ""))
+        from provincial_reports.tools.releases import run_command
+
+        return run_command(args.releases, run_id, comment, getattr(args, "release_at", ""))
     if args.command == "access":
         return access(args.access, getattr(args, "folder", None))
     return create_roles() if args.command == "roles" else show()

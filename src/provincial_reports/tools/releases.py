@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import httpx
 
@@ -84,3 +85,25 @@ def respond(api: httpx.Client, run_id: str, approve: bool, comment: str, release
         raise ResponseRefused(f"run {run_id} has already been answered")
     answer.raise_for_status()
     return answer.json()
+
+
+def run_command(command: str, run_id: str | None, comment: str, release_at: str) -> int:
+    """`cli releases`: the pending approvals, or a reviewer's answer to one; exit 2 with one line when
+    it is refused or Airflow cannot be reached."""
+    try:
+        with airflow_api() as api:
+            if command == "pending":
+                waiting = pending(api)
+                for p in waiting:
+                    print(f"{p['run_id']}  since {p['since']}\n    {p['subject']}")
+                print(f"{len(waiting)} sign-off(s) pending" if waiting else "no sign-off is pending")
+                return 0
+            answer = respond(api, run_id, command == "approve", comment, release_at)
+    except ValueError as exc:  # ResponseRefused among them
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except httpx.HTTPError as exc:
+        print(f"error: Airflow's API at {setting('REPORTS_AIRFLOW_API')} (REPORTS_AIRFLOW_API): {exc}", file=sys.stderr)
+        return 2
+    print(f"{answer['chosen_options'][0]} recorded for {run_id} by {answer['responded_by']['name']}")
+    return 0
