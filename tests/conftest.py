@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,14 +77,10 @@ def postgres_server() -> str:
 @pytest.fixture
 def postgres_database(postgres_server: str) -> Iterator[str]:
     """A database of the test's own, dropped afterwards."""
-    import psycopg
+    from airflow_harness import new_database
 
-    name = f"reports_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    yield f"{postgres_server}/{name}"
-    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with new_database(postgres_server, "reports_test") as database:
+        yield database
 
 
 @pytest.fixture(params=["duckdb", "postgresql"])

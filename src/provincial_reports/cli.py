@@ -93,25 +93,6 @@ def review_confirm(target: str, by: str, comment: str) -> int:
     return 0
 
 
-def unlock(province: str, period: str, until: str, reason: str, by: str) -> int:
-    """An exception to the lock after the deadline (tools/locks.py); exit 2 on a province, period or
-    moment that is not one, so a typo grants nothing."""
-    from provincial_reports.tools.locks import grant_exception, until_moment
-
-    try:
-        moment = until_moment(until)
-        with opened(settings().warehouse) as warehouse:
-            granted = grant_exception(warehouse, province, period, moment, reason, by)
-    except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"unlocked {province} {period} until {granted['until']:%Y-%m-%d %H:%M} UTC, granted by {granted['granted_by']}"
-    )
-    print("files arriving until then are answered as usual; a file locked before stays locked: upload it again")
-    return 0
-
-
 def reply() -> int:
     """Every receipt and status document rewritten into the outbox from the warehouse (reply/outbox.py)."""
     from provincial_reports.reply.outbox import reply_to_provinces
@@ -286,6 +267,8 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "report":
         return report()
     if args.command == "unlock":
+        from provincial_reports.tools.locks import run_command as unlock
+
         return unlock(args.province, args.period, args.until, args.reason, args.by)
     if args.command == "reply":
         return reply()

@@ -7,11 +7,13 @@ province uploads it again.
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from provincial_reports.config import settings
 from provincial_reports.declarations import provinces
 from provincial_reports.land import PERIOD
-from provincial_reports.stores.warehouse import Warehouse, create_tables, create_views
+from provincial_reports.stores.warehouse import Warehouse, create_tables, create_views, opened
 
 BEIJING = timezone(timedelta(hours=8))
 GRANT = (
@@ -52,3 +54,19 @@ def grant_exception(
         [province_code, period],
     )
     return found[0]
+
+
+def run_command(province: str, period: str, until: str, reason: str, by: str) -> int:
+    """`cli unlock`: exit 2 on a province, period or moment that is not one, so a typo grants nothing."""
+    try:
+        moment = until_moment(until)
+        with opened(settings().warehouse) as warehouse:
+            granted = grant_exception(warehouse, province, period, moment, reason, by)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(
+        f"unlocked {province} {period} until {granted['until']:%Y-%m-%d %H:%M} UTC, granted by {granted['granted_by']}"
+    )
+    print("files arriving until then are answered as usual; a file locked before stays locked: upload it again")
+    return 0
