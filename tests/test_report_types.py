@@ -157,6 +157,7 @@ def test_the_scaffold_writes_a_type_whose_sample_runs_through_to_the_totals(proj
         (DECLARATION, ("due_day: 10", "due_day: 31"), "due_day: Input should be less than or equal to 28"),
         (DECLARATION, ("due_day: 10", "reminders: {after_due: [2]}"), "reminders: reminders are counted from the due"),
         (DECLARATION, ("due_day: 10", "due_day: 10\nmessages: {on_acept: true}"), "messages.on_acept: Extra inputs"),
+        (DECLARATION, ("due_day: 10", "due_day: 10\nrelease: {propose_after_lock: true}"), "declare lock_after_days"),
         (SUITE, ('"org_unit_code_pattern"', '"unit_pattern"'), "kwargs.regex: no $PARAMETER 'unit_pattern'"),
         (SUITE, ('"column": "workers_visited"', '"column": "workers"'), "'workers' is not a declared column"),
         (SUITE, ('"rule_zh"', '"zh"'), "expectations[0].meta.rule_zh: Field required"),

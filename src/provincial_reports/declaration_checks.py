@@ -153,6 +153,8 @@ def declaration_problems(rt: ReportType) -> Iterator[str]:
             yield f"columns: {name!r} must have type {column_type!r}"
     if rt.reminders.days_from_due and rt.due_day is None:
         yield "reminders: reminders are counted from the due day; declare due_day"
+    if rt.release.propose_after_lock and rt.lock_after_days is None:
+        yield "release: propose_after_lock waits for the period's lock; declare lock_after_days"
     if rt.kind == "records":
         yield from records_problems(rt, names)
     else:

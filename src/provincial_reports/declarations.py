@@ -170,6 +170,8 @@ class ReleaseConditions(Declared):
     min_provinces: int | None = Field(default=None, ge=1)  # every metric covers at least this many provinces
     no_open_flags: bool = False  # no review flag on the period's figures is open
     after_deadline: bool = False  # the period's deadline (due_day) has passed
+    # a publication is started for a period once it locks (lock_after_days), if none was (dags/propose_releases.py)
+    propose_after_lock: bool = False
 
 
 class ReportType(Declared):
