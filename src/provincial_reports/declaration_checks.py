@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -73,6 +73,9 @@ class Expectation(BaseModel):
     type: str = Field(pattern=r"^expect_[a-z_]+$")
     kwargs: dict = {}
     meta: RuleWords
+    # GX's own field: a failed `critical` rule rejects the file, a `warning` one is answered beside
+    # its acceptance (validate/verdict.py). GX's third, `info`, is refused: a province's answer has two.
+    severity: Literal["critical", "warning"] = "critical"
 
 
 class Suite(BaseModel):

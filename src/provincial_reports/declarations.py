@@ -58,6 +58,7 @@ class PartsSumToTotal(Declared):
     total: str
     parts: tuple[str, ...] = Field(min_length=1)
     tolerance: float = Field(ge=0)
+    severity: Literal["error", "warning"] = "error"  # error rejects the file; warning is answered beside it
 
 
 class TableRules(Declared):

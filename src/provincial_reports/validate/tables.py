@@ -71,6 +71,7 @@ def parts_rule(rt: ReportType, rule: PartsSumToTotal) -> Rule:
         "parts_sum_to_total",
         f"must equal {parts_en} (within {rule.tolerance}) when all are reported",
         f"应等于{parts_zh}之和（误差不超过{rule.tolerance}）",
+        rule.severity,
     )
 
 
