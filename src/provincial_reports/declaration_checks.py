@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provincial_reports.declarations import (
     DECLARATION,
+    EXPLANATIONS,
     RULES,
     SUITE,
     Province,
@@ -90,6 +91,8 @@ def checked_report_types(expectations: Path) -> dict[str, ReportType]:
     by_name = {rt.name: rt for rt in types}
     for rt in types:
         problems = list(reconciliation_problems(rt, by_name)) + list(header_problems(rt, types))
+        if rt.name == EXPLANATIONS:
+            problems.append(f"name: {EXPLANATIONS!r} is taken by the provinces' explanation files")
         if problems:
             raise DeclarationError(rt.folder / DECLARATION, problems)
     return by_name

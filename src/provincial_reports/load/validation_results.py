@@ -54,9 +54,12 @@ ORDER BY s.submission_id
 """
 
 
-def result_rows(lake: Store, answer: Answer) -> tuple[pa.Table, pa.Table]:
-    """The rows of mart.validation_results and of mart.findings, from one read of the document."""
+def result_rows(lake: Store, answer: Answer, checked_in_load: list[dict] = ()) -> tuple[pa.Table, pa.Table]:
+    """The rows of mart.validation_results and of mart.findings, from one read of the document, and
+    of the results of rules checked in the load itself, after the document's (an explanation
+    file's match, load/explanations.py: the document keeps what the file alone showed)."""
     document = json.loads(lake.read(answer.result_location))
+    document["results"] += checked_in_load
     submission_id = answer.arrival.submission_id
     rows = [_row(submission_id, position, r) for position, r in enumerate(document["results"])]
     return pa.Table.from_pylist(rows, schema=SCHEMA), finding_rows(document, submission_id, answer.report_type)

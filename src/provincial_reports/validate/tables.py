@@ -25,9 +25,10 @@ CITIES_NOT_ABOVE_PROVINCE = Rule(
 )
 
 
-def validate_submission(table: ReadTable, arrival: Arrival) -> Verdict:
+def validate_submission(table: ReadTable, arrival: Arrival, more: list[dict] = ()) -> Verdict:
+    """The suite and our rules, and `more` results checked elsewhere (a 说明 sheet's), in one verdict."""
     gx_results = run_suite(table.report_type, table.frame, summary_parameters(arrival))
-    results = gx_results["results"] + _contract_checks(table)
+    results = gx_results["results"] + _contract_checks(table) + list(more)
     return verdict(arrival, table.report_type, results, gx_results["meta"])
 
 
