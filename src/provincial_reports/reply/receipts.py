@@ -33,8 +33,8 @@ FROM mart.findings
 # What each status means to the province, in a sentence: (zh, en).
 MEANINGS = {
     "accepted": (
-        "已接收：通过全部校验，数据计入全国汇总。",
-        "accepted: it passed every rule; its figures count in the national totals.",
+        "已接收：没有须退回的问题，数据计入全国汇总。",
+        "accepted: no rule rejected it; its figures count in the national totals.",
     ),
     "rejected": (
         "已退回：未计入全国汇总。请按下列问题改正后，在同一目录重新上传。",
