@@ -28,6 +28,7 @@ from provincial_reports.tools.builders.files import csv_bytes, upload, xlsx_byte
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, province_row, valid_rows
 
 GUANGDONG = "440000/2025-01/guangdong.csv"
+ZHEJIANG = "330000/2025-01/zhejiang.xlsx"
 TRUE_BUT_HIGH = "省财政追加春节困难职工专项资金，数据属实 · a provincial top-up, figures checked"
 
 
@@ -150,6 +151,9 @@ def test_a_bad_explanation_file_gets_its_own_receipt_and_changes_no_answer(works
         upload(workspace.landing, source, explanation_csv_bytes(rows), minute)
     no_author = explanation_csv_bytes([explanation("440000", "funds_total", "x")]).replace("填报人".encode(), b"")
     upload(workspace.landing, "440000/2025-01/no-author-column.csv", no_author, minute=9)
+    # a report whose sheet 说明 names a unit not in it: the report stands on its figures, with a warning
+    stranger = [explanation("330500", "funds_total", "x")]
+    upload(workspace.landing, ZHEJIANG, xlsx_bytes(WINTER_WARMTH, valid_rows("330000"), explanations=stranger), 10)
     run_and_reply()
 
     receipts = receipts_by_source(workspace)
@@ -168,6 +172,9 @@ def test_a_bad_explanation_file_gets_its_own_receipt_and_changes_no_answer(works
         assert receipt["status"] == "rejected" and "说明未记录" in receipt["answer"]["zh"], source
         [error] = receipt["findings"]
         assert error["severity"] == "error" and expected in error["en"] and error["zh"], (source, error)
+    [sheet] = receipts[ZHEJIANG]["findings"]
+    assert receipts[ZHEJIANG]["status"] == "accepted" and sheet["severity"] == "warning", sheet
+    assert sheet["rule"] == "contract:explanation_sheet" and "unit 330500 is not in this file" in sheet["en"]
     assert_receipts_follow_the_warehouse(workspace)
     [row] = query(workspace, "SELECT * FROM mart.completeness WHERE province_code = '440000'")
     assert (row["status"], row["files"]) == ("accepted", 1)

@@ -56,12 +56,13 @@ def explanation_header(rows: Rows) -> int | None:
 
 
 def read_explanations(rows: Rows, province_code: str, metrics_of: dict[str, str]) -> Explanations:
-    """The rows below the header found by `explanation_header`, checked. `metrics_of` maps each
-    folded way of naming an explainable metric to its English name."""
+    """The rows below the header found by `explanation_header`, checked (a 说明 sheet without that
+    header misses every column). `metrics_of` maps each folded way of naming an explainable metric
+    to its English name."""
     position = explanation_header(rows)
     index, found = _heading_index(), Explanations()
     places = {}
-    for at, cell in enumerate(rows[position][1]):
+    for at, cell in enumerate(rows[position][1] if position is not None else []):
         name = index.get(normalise_header(cell)) if not is_blank(cell) else None
         if name is not None and name not in places:
             places[name] = at
