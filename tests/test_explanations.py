@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from test_reply import (
     WARNING_RULE,
     assert_receipts_follow_the_warehouse,
@@ -17,8 +18,11 @@ from test_reply import (
     receipts_by_source,
     run_and_reply,
 )
+from test_report_types import project_expectations  # noqa: F401 (a fixture)
+from test_validate import answer
 from warehouse_state import fingerprint
 
+from provincial_reports.declaration_checks import DeclarationError, read_report_type
 from provincial_reports.tools.builders.explanations import (
     explanation,
     explanation_csv_bytes,
@@ -73,6 +77,23 @@ def test_a_warning_rule_accepts_the_file_and_flags_the_figure_it_names(workspace
     )
     [totals] = query(workspace, "SELECT * FROM mart.national_totals WHERE metric = 'funds_total'")
     assert totals["provinces_reported"] == 1 and totals["value"] == 62000, "a warning never keeps a figure out"
+
+
+def test_a_row_rule_declared_warning_accepts_the_file_and_a_third_severity_is_refused(project_expectations):  # noqa: F811
+    declaration = project_expectations / "winter_warmth" / "report_type.yaml"
+    declared = declaration.read_text(encoding="utf-8")
+    declaration.write_text(declared.replace("tolerance: 0.01}", "tolerance: 0.01, severity: warning}"), "utf-8")
+    mistyped = province_row("360000")
+    mistyped["funds_regular"] = 2300
+    verdict = answer(csv_bytes(WINTER_WARMTH, [mistyped]))
+    assert verdict.accepted and verdict.failures == []
+    [warning] = verdict.document["meta"]["answer"]["warnings"]
+    assert "must equal funds_holiday + funds_regular" in warning and "row 2" in warning
+
+    suite = project_expectations / "winter_warmth" / "suite.json"
+    suite.write_text(suite.read_text(encoding="utf-8").replace('"severity": "warning"', '"severity": "info"'), "utf-8")
+    with pytest.raises(DeclarationError, match="severity"):
+        read_report_type(suite.parent)  # read again, not from report_types()'s cache
 
 
 def test_explanation_files_and_a_sheet_are_recorded_against_the_file_in_force(workspace):
