@@ -78,7 +78,11 @@ def test_a_confirmed_flag_no_longer_holds_its_figure_out(workspace, capsys):
     assert funds["value_headline"] == funds["value"] == JIANGSU_IN_YUAN + 4820
     assert funds["provinces_flagged"] == funds["provinces_held_out"] == 0
     assert total(workspace, "funds_holiday")["provinces_held_out"] == 1, "only the figure confirmed"
-    [flag] = query(workspace, "SELECT * FROM mart.review_flags WHERE metric = 'funds_total'")
+    flags = query(workspace, "SELECT * FROM mart.review_flags WHERE metric = 'funds_total' ORDER BY rule")
+    assert [f["rule"] for f in flags] == ["expect_column_values_to_be_between", "factor_of_10"], (
+        "the suite's warning on funds above 50,000 (10k yuan) beside the history's flag: both confirmed"
+    )
+    flag = flags[1]
     assert (flag["status"], flag["confirmed_by"], flag["holds_figure_out"]) == ("confirmed", "Wang Fang", False)
     assert flag["confirmed_at"].utcoffset().total_seconds() == 0
     [holiday] = query(workspace, "SELECT flag_id FROM mart.review_flags WHERE metric = 'funds_holiday'")

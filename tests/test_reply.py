@@ -25,6 +25,7 @@ SUBMISSIONS = "SELECT * FROM mart.submissions WHERE province_code IS NOT NULL"
 # winter_warmth declares due_day 5 and lock_after_days 60: 2024-10 locked at 2025-01-05 00:00
 # Beijing time, a month before the builders' files arrive (2025-02-03); 2025-01 locks in April.
 LOCKED_PERIOD = "2024-10"
+WARNING_RULE = "review:expect_column_values_to_be_between"  # winter_warmth's suite: funds_total above 50,000
 
 
 def run_and_reply() -> list[dict]:
@@ -112,7 +113,8 @@ def test_every_file_gets_a_receipt_that_says_what_the_warehouse_says_and_a_rerun
     assert lock["rule"] == "lock" and "锁定" in lock["zh"] and "locked" in lock["en"]
     warned = receipts["330000/2025-02/zhejiang.csv"]
     warnings = [f for f in warned["findings"] if f["severity"] == "warning"]
-    assert warnings and {f["rule"] for f in warnings} == {"review:factor_of_10"}, warned["findings"]
+    # the history's flag, and the suite's warning rule on a unit's funds above 50,000 of 10k yuan
+    assert {f["rule"] for f in warnings} == {"review:factor_of_10", WARNING_RULE}, warned["findings"]
     assert all(f["flag_status"] == "open" and f["row"] == 2 for f in warnings)
     assert "复核提示" in warned["answer"]["zh"]
     assert (
@@ -126,7 +128,7 @@ def test_every_file_gets_a_receipt_that_says_what_the_warehouse_says_and_a_rerun
     assert [f["source"] for f in winter["superseded"]] == ["110000/2025-01/beijing.csv"]
     assert winter["due_at"] == "2025-02-05T16:00:00Z" and winter["locks_at"] == "2025-04-06T16:00:00Z"
     status = json.loads((Path(workspace.outbox) / "330000" / "2025-02" / "status.json").read_text(encoding="utf-8"))
-    assert {w["rule"] for w in status["report_types"][0]["open_warnings"]} == {"review:factor_of_10"}
+    assert {w["rule"] for w in status["report_types"][0]["open_warnings"]} == {"review:factor_of_10", WARNING_RULE}
     status = json.loads((Path(workspace.outbox) / "540000" / LOCKED_PERIOD / "status.json").read_text(encoding="utf-8"))
     assert status["report_types"][0]["missing"] and len(status["report_types"][0]["locked"]) == 1
     page = (Path(workspace.outbox) / "540000" / LOCKED_PERIOD / "receipts").glob("*.html")

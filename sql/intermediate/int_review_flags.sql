@@ -13,6 +13,11 @@ WITH flags AS (
         report_type, period, province_code, org_unit_code, metric, value, reference_value, rule,
         detail_en, detail_zh, submission_id
     FROM intermediate.int_reconciliation_flags
+    UNION ALL
+    SELECT
+        report_type, period, province_code, org_unit_code, metric, value, reference_value, rule,
+        detail_en, detail_zh, submission_id
+    FROM intermediate.int_flags_from_warning_rules
 )
 
 SELECT

@@ -1,5 +1,7 @@
--- Every finding of every file, in words: each rule it failed (errors, staging.stg_findings) and each
--- review flag on its figures (warnings, intermediate.int_review_flags). What the file's receipt lists.
+-- Every finding of every file, in words: each rule it failed (staging.stg_findings: errors, and
+-- warnings that name no figure in force) and each review flag on its figures (warnings,
+-- intermediate.int_review_flags, which holds the warnings of its own rules as flags). What the
+-- file's receipt lists.
 SELECT
     f.submission_id,
     s.report_type,
@@ -16,6 +18,10 @@ SELECT
     CAST(NULL AS VARCHAR) AS flag_status
 FROM staging.stg_findings AS f
 JOIN staging.stg_submissions AS s ON s.submission_id = f.submission_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM intermediate.int_flags_from_warning_rules AS w
+    WHERE w.submission_id = f.submission_id AND w.position = f.position
+)
 UNION ALL
 SELECT
     r.submission_id,

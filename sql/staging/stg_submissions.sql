@@ -1,12 +1,14 @@
 -- Every file version seen, with its status: a file that arrived after its period's lock is locked
 -- (staging.stg_locked_submissions), whatever its rules said; a rejected file stays rejected; of the
 -- other accepted files for one report type, province and period, the latest arrival is in force and
--- the earlier ones are superseded by it.
+-- the earlier ones are superseded by it. An explanation file (report type `explanations`,
+-- load/explanations.py) is accepted or rejected, never in force for a report nor superseded.
 SELECT
     s.*,
     CASE
         WHEN l.submission_id IS NOT NULL THEN 'locked'
         WHEN s.outcome = 'rejected' THEN 'rejected'
+        WHEN s.report_type = 'explanations' THEN 'accepted'
         WHEN s.submission_id = in_force.submission_id THEN 'accepted'
         ELSE 'superseded'
     END AS status,
@@ -26,6 +28,7 @@ LEFT JOIN (
         ) AS newest_first
     FROM ingest.submissions AS a
     WHERE a.outcome = 'accepted'
+        AND a.report_type <> 'explanations'
         AND a.submission_id NOT IN (SELECT submission_id FROM staging.stg_locked_submissions)
 ) AS in_force
     ON in_force.newest_first = 1

@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from provincial_reports.declarations import (
     DECLARATION,
+    EXPLANATIONS,
     RULES,
     SUITE,
     Province,
@@ -73,6 +74,9 @@ class Expectation(BaseModel):
     type: str = Field(pattern=r"^expect_[a-z_]+$")
     kwargs: dict = {}
     meta: RuleWords
+    # GX's own field: a failed `critical` rule rejects the file, a `warning` one is answered beside
+    # its acceptance (validate/verdict.py). GX's third, `info`, is refused: a province's answer has two.
+    severity: Literal["critical", "warning"] = "critical"
 
 
 class Suite(BaseModel):
@@ -87,6 +91,8 @@ def checked_report_types(expectations: Path) -> dict[str, ReportType]:
     by_name = {rt.name: rt for rt in types}
     for rt in types:
         problems = list(reconciliation_problems(rt, by_name)) + list(header_problems(rt, types))
+        if rt.name == EXPLANATIONS:
+            problems.append(f"name: {EXPLANATIONS!r} is taken by the provinces' explanation files")
         if problems:
             raise DeclarationError(rt.folder / DECLARATION, problems)
     return by_name

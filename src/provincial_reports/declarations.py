@@ -26,6 +26,9 @@ SUITE = "suite.json"
 RULES = "rules.yaml"
 PROVINCES = "provinces.yaml"
 NUMERIC_TYPES = ("decimal", "integer")
+# The report type an explanation file is recorded under in the ledger (read/explanations.py): no
+# declared type may take the name, so that it is in no report's deadlines, completeness or totals.
+EXPLANATIONS = "explanations"
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"  # a name that is also a Parquet column, a partition and a file name
 ReminderDay = Annotated[int, Field(ge=1, le=28)]  # days before or after the due day: less than a month
 ColumnType = Literal["period", "code", "text", "decimal", "integer", "id_number", "category", "amount", "date"]
@@ -58,6 +61,7 @@ class PartsSumToTotal(Declared):
     total: str
     parts: tuple[str, ...] = Field(min_length=1)
     tolerance: float = Field(ge=0)
+    severity: Literal["error", "warning"] = "error"  # error rejects the file; warning is answered beside it
 
 
 class TableRules(Declared):

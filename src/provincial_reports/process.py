@@ -6,17 +6,27 @@ in). Each route ends in the file's answer, accepted or rejected.
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
-from provincial_reports.declarations import ReportType
+from provincial_reports.declarations import EXPLANATIONS, ReportType
 from provincial_reports.land import Arrival, as_held, entry_arrival, landed_place, read_landed, sha256_of
 from provincial_reports.privacy import pseudonym_key
 from provincial_reports.read import Unreadable
 from provincial_reports.read.batches import HEAD_BYTES, records_type_of
-from provincial_reports.read.formats import MAX_FILE_BYTES, too_large
-from provincial_reports.read.tables import ReadTable, read_submission
+from provincial_reports.read.explanations import (
+    SHEET,
+    explanation_header,
+    metrics_of_any_type,
+    metrics_of_type,
+    read_explanations,
+)
+from provincial_reports.read.formats import MAX_FILE_BYTES, named_sheet_rows, rows_of, too_large
+from provincial_reports.read.tables import ReadTable, table_from_rows
+from provincial_reports.read.text import suffix_of
 from provincial_reports.stores.entries import LandingEntry
 from provincial_reports.stores.objects import Store, file_sha256
+from provincial_reports.validate.explanations import explanation_file_verdict, sheet_result
 from provincial_reports.validate.records import judge_records
 from provincial_reports.validate.tables import validate_submission
 from provincial_reports.validate.verdict import Verdict, reject_unread
@@ -43,24 +53,43 @@ def process_file(landing: Store, lake: Store, arrival: Arrival) -> Answer:
         return write_raw_in_place(lake, arrival, landing.location(arrival.source), verdict, None, None, None)
     raw = read_landed(landing, arrival)
     arrival = as_held(arrival, sha256_of(raw), len(raw))
-    verdict, table = judge(arrival, raw)
+    verdict, table, explained = judge_with_explanations(arrival, raw)
     if table is not None and table.report_type.records:  # records as XLSX/JSON: never copied
         raw_location = landing.location(arrival.source)
         return write_raw_in_place(lake, arrival, raw_location, verdict, table.report_type, None, None)
-    return write_with_raw_copy(lake, arrival, raw, verdict, table)
+    answer = write_with_raw_copy(lake, arrival, raw, verdict, table)
+    if explained is None:
+        return answer
+    return replace(answer, report_type=answer.report_type or EXPLANATIONS, explanations=explained)
 
 
 def judge(arrival: Arrival, raw: bytes) -> tuple[Verdict, ReadTable | None]:
     """The verdict on a file read whole, and its table when it could be read as one."""
+    verdict, table, _ = judge_with_explanations(arrival, raw)
+    return verdict, table
+
+
+def judge_with_explanations(arrival: Arrival, raw: bytes) -> tuple[Verdict, ReadTable | None, list[dict] | None]:
+    """`judge`, and the explanations the file carries: an explanation file's rows (no table), or
+    the rows of a submission's 说明 sheet; None for a file that carries none."""
     if arrival.path_problem:
-        return reject_unread(arrival, "path", arrival.path_problem), None
+        return reject_unread(arrival, "path", arrival.path_problem), None, None
     try:
-        table = read_submission(raw, arrival.filename)
+        rows = rows_of(raw, arrival.filename)
+        if explanation_header(rows) is not None:
+            found = read_explanations(rows, arrival.province_code, metrics_of_any_type())
+            return explanation_file_verdict(arrival, found), None, found.rows
+        table = table_from_rows(rows)
     except Unreadable as exc:
-        return reject_unread(arrival, "readable", str(exc)), None
+        return reject_unread(arrival, "readable", str(exc)), None, None
     if table.report_type.records:
-        return reject_unread(arrival, "format", RECORDS_FORMATS_ONLY), table
-    return validate_submission(table, arrival), table
+        return reject_unread(arrival, "format", RECORDS_FORMATS_ONLY), table, None
+    sheet = named_sheet_rows(raw, SHEET) if suffix_of(arrival.filename) == "xlsx" else None
+    if sheet is None:
+        return validate_submission(table, arrival), table, None
+    found = read_explanations(sheet, arrival.province_code, metrics_of_type(table.report_type))
+    checked = sheet_result(found, table)
+    return validate_submission(table, arrival, [checked]), table, found.rows if checked["success"] else None
 
 
 def _process_records(landing: Store, lake: Store, arrival: Arrival, report_type: ReportType) -> Answer:

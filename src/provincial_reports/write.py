@@ -72,6 +72,8 @@ class Answer:
     raw_location: str | None
     result_location: str
     parquet_location: str | None
+    # the explanations it carries (read/explanations.py): an explanation file's, or its 说明 sheet's
+    explanations: list[dict] | None = None
 
     def to_dict(self) -> dict:
         answer = asdict(self)
@@ -160,12 +162,12 @@ def raw_key(arrival: Arrival, accepted: bool) -> str:
 
 def write_with_raw_copy(lake: Store, arrival: Arrival, raw: bytes, verdict: Verdict, table: ReadTable | None) -> Answer:
     """A summary report: raw copy and result first, Parquet last, so that a Parquet file in the lake
-    always has both beside it."""
+    always has both beside it. An explanation file (no table) has no Parquet."""
     raw_location = raw_key(arrival, verdict.accepted)
     lake.write(raw_location, raw)
     result_location = _keep_result(lake, arrival, verdict)
     parquet_location = None
-    if verdict.accepted:
+    if verdict.accepted and table is not None:
         parquet_location = parquet_key(table.report_type.name, arrival)
         lake.write(parquet_location, parquet_bytes(to_arrow(table, arrival.submission_id)))
         failpoints.hit("after_parquet_write")

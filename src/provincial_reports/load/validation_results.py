@@ -15,7 +15,7 @@ import pyarrow as pa
 from provincial_reports.declarations import ReportType, report_types
 from provincial_reports.stores.objects import Store
 from provincial_reports.stores.warehouse import Warehouse
-from provincial_reports.validate.verdict import finding
+from provincial_reports.validate.verdict import finding, severity_of
 from provincial_reports.write import Answer
 
 SAMPLE_SIZE = 10
@@ -44,10 +44,6 @@ FINDINGS = pa.schema(
         "en": pa.string(),
     }
 )
-# Every rule a file fails rejects it; declared severities (issue 15, item 4) would set this per rule.
-FAILED_RULE_SEVERITY = "error"
-
-
 # Rejected files loaded before their findings were kept (ingest.findings came with issue 15).
 WITHOUT_FINDINGS = """
 SELECT s.submission_id, s.report_type, s.result_location
@@ -58,9 +54,12 @@ ORDER BY s.submission_id
 """
 
 
-def result_rows(lake: Store, answer: Answer) -> tuple[pa.Table, pa.Table]:
-    """The rows of mart.validation_results and of mart.findings, from one read of the document."""
+def result_rows(lake: Store, answer: Answer, checked_in_load: list[dict] = ()) -> tuple[pa.Table, pa.Table]:
+    """The rows of mart.validation_results and of mart.findings, from one read of the document, and
+    of the results of rules checked in the load itself, after the document's (an explanation
+    file's match, load/explanations.py: the document keeps what the file alone showed)."""
     document = json.loads(lake.read(answer.result_location))
+    document["results"] += checked_in_load
     submission_id = answer.arrival.submission_id
     rows = [_row(submission_id, position, r) for position, r in enumerate(document["results"])]
     return pa.Table.from_pylist(rows, schema=SCHEMA), finding_rows(document, submission_id, answer.report_type)
@@ -92,7 +91,7 @@ def _finding_row(submission_id: str, position: int, result: dict, report_type: R
         **words,
         "submission_id": submission_id,
         "position": position,
-        "severity": FAILED_RULE_SEVERITY,
+        "severity": severity_of(result),
         "source_rows": json.dumps(words["source_rows"]),
     }
 

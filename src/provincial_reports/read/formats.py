@@ -118,15 +118,25 @@ def _with_formulas(values: list[object], formulas: list[object]) -> list[object]
     ]
 
 
-def _sheet_rows(data: bytes, data_only: bool) -> dict[int, list[object]]:
+def named_sheet_rows(data: bytes, name: str) -> Rows | None:
+    """The values of the worksheet called `name` in a workbook already read (so checked) as a
+    submission, or None when it has none."""
+    rows = _sheet_rows(data, data_only=True, name=name)
+    return None if rows is None else list(rows.items())
+
+
+def _sheet_rows(data: bytes, data_only: bool, name: str | None = None) -> dict[int, list[object]] | None:
+    """The first visible worksheet's rows, or those of the one called `name` (None if there is none)."""
     import openpyxl
 
     workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=data_only)
     try:
+        if name is not None and name not in workbook.sheetnames:
+            return None
         visible = [s for s in workbook.worksheets if s.sheet_state == "visible"]
         if not visible:
             raise Unreadable("the workbook has no visible worksheet (工作簿中没有可见的工作表)")
-        sheet = visible[0]
+        sheet = workbook[name] if name is not None else visible[0]
         sheet.reset_dimensions()  # some writers record a wrong <dimension>; read what is really there
         rows = {}
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):

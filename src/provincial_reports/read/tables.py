@@ -27,7 +27,7 @@ class ReadTable(HeaderFit):
 
 
 def read_submission(data: bytes, filename: str) -> ReadTable:
-    return _table_from_rows(rows_of(data, filename))
+    return table_from_rows(rows_of(data, filename))
 
 
 def _find_header(rows: Rows) -> tuple[int, ReportType]:
@@ -42,7 +42,7 @@ def _find_header(rows: Rows) -> tuple[int, ReportType]:
     )
 
 
-def _table_from_rows(rows: Rows) -> ReadTable:
+def table_from_rows(rows: Rows) -> ReadTable:
     position, report_type = _find_header(rows)
     header = rows[position][1]
     table = ReadTable(report_type=report_type, frame=pd.DataFrame())

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
+from provincial_reports.declarations import EXPLANATIONS
+from provincial_reports.reply.explanation_receipts import explained_by_file, explanation_receipt
 from provincial_reports.reply.receipts import (
     document_bytes,
     receipt,
@@ -35,9 +37,12 @@ def outbox_documents(warehouse: Warehouse) -> dict[str, bytes]:
     """Every document the outbox should hold, by key: per file its receipt (JSON and page), per
     province and period its status (JSON and page)."""
     submissions, findings = submissions_and_findings(warehouse)
+    explained = explained_by_file(warehouse)
     documents = {}
     for row in submissions:
         document = receipt(row, findings.get(row["submission_id"], []))
+        if row["report_type"] == EXPLANATIONS:
+            document = explanation_receipt(document, explained.get(row["submission_id"], []))
         documents[receipt_key(row, "json")] = document_bytes(document)
         documents[receipt_key(row, "html")] = receipt_page(document).encode()
     for (province, period), document in status_documents(warehouse, submissions, findings).items():

@@ -33,8 +33,8 @@ FROM mart.findings
 # What each status means to the province, in a sentence: (zh, en).
 MEANINGS = {
     "accepted": (
-        "已接收：通过全部校验，数据计入全国汇总。",
-        "accepted: it passed every rule; its figures count in the national totals.",
+        "已接收：没有须退回的问题，数据计入全国汇总。",
+        "accepted: no rule rejected it; its figures count in the national totals.",
     ),
     "rejected": (
         "已退回：未计入全国汇总。请按下列问题改正后，在同一目录重新上传。",
@@ -180,6 +180,21 @@ def receipt_page(document: dict) -> str:
     if findings:
         body += f"<section>{heading('Findings', '问题与提示')}"
         body += table(headers(("severity", "类别"), ("finding", "内容"), ("rule", "规则")), findings) + "</section>"
+    if d.get("explained"):  # an explanation file's (reply/explanation_receipts.py)
+        explained = "".join(
+            f"<tr><td><code>{escape(e['org_unit_code'])}</code></td><td><code>{escape(e['metric'])}</code></td>"
+            f"<td>{escape(e['explanation'])}</td><td>{escape(e['explained_by'])}</td>"
+            f"<td><code>{escape(e['source'])}</code></td></tr>"
+            for e in d["explained"]
+        )
+        columns = (
+            ("unit", "单位代码"),
+            ("metric", "指标"),
+            ("explanation", "说明"),
+            ("by", "填报人"),
+            ("file", "被说明文件"),
+        )
+        body += f"<section>{heading('Explained', '已记录的说明')}{table(headers(*columns), explained)}</section>"
     return page("Receipt", "回执", escape(f"{d['province_code']} · {d['period'] or '—'}"), body, "")
 
 

@@ -6,7 +6,8 @@ Excel sheets with a merged title row, JSON from their own systems, Chinese or En
 thousands separators, blank cells. Some files carry the faults the pipeline exists to catch; most
 of those are followed by a corrected resubmission, so the national totals end up covering every
 province but Tibet, whose January file arrives in April, after the period's lock (`lock_after_days`):
-answered `locked`, kept on record, never counted. Everything is deterministic: the figures come from a
+answered `locked`, kept on record, never counted; Guangdong's February funds trip a warning rule and
+its explanation file follows the next day (强制上报). Everything is deterministic: the figures come from a
 seeded random generator and each file gets a fixed arrival time, because the pipeline orders
 files by modification time and a rerun must write byte-identical files. The figures are drawn
 in tools.sample_figures, the files written by the builders' writers (tools.builders.files).
@@ -22,6 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from provincial_reports.declarations import provinces
+from provincial_reports.tools.builders.explanations import explanation, explanation_csv_bytes
 from provincial_reports.tools.builders.files import csv_bytes, json_bytes, upload, xlsx_bytes
 from provincial_reports.tools.builders.winter_warmth import FUND_COLUMNS, FUNDS, Row, money, split_funds
 from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH as REPORT
@@ -92,6 +94,17 @@ def _funds_in_yuan(rows: list[Row]) -> None:
         rows[0][name] *= 10000
 
 
+def _special_allocation(rows: list[Row]) -> None:
+    """The province's own funds raised by a provincial top-up above the warning rule's 50,000 (10k
+    yuan): accepted with a warning, and true, which its explanation file says (EXPLANATION_FILES)."""
+    own = rows[0]
+    holiday_share = own[FUNDS.parts[0]] / own[FUNDS.total]
+    own[FUNDS.total] = money(own[FUNDS.total] + SPECIAL_ALLOCATION)
+    own.update(split_funds(own[FUNDS.total], holiday_share))
+
+
+SPECIAL_ALLOCATION = 45000  # 10k yuan: 450 million yuan
+
 EDITS = {
     "parts_do_not_add_up": Edit(_mistyped_regular, "must equal funds_holiday + funds_regular"),
     "cities_above_province": Edit(_city_pasted_province_figure, "the cities' sum must not be above"),
@@ -101,6 +114,7 @@ EDITS = {
     "text_in_number": Edit(_estimate_in_words, "cells must hold the column's type"),
     "revised_figures": Edit(_late_county_returns, None),
     "funds_in_yuan": Edit(_funds_in_yuan, None),
+    "special_allocation": Edit(_special_allocation, None),
 }
 UNREADABLE = "not a readable XLSX workbook"
 
@@ -221,11 +235,33 @@ SAMPLES = [
     Sample("320000", "xlsx", period="2025-02", day=28, edit="funds_in_yuan"),  # accepted, flagged
     Sample("330000", "json", period="2025-02", day=28),
     Sample("360000", "xlsx", period="2025-02", day=28),
-    Sample("440000", "xlsx-typed", period="2025-02", day=28),
+    Sample("440000", "xlsx-typed", period="2025-02", day=28, edit="special_allocation"),  # accepted, warned
     # after the due day (the 5th): Fujian's file is accepted, late
     Sample("350000", "csv", period="2025-02", day=36),
     # April 14th: Tibet's January file, past January's lock (due 5 February + 60 days): locked
     Sample("540000", "csv", day=70, locked=True),
+]
+
+
+# Explanation files (强制上报说明): Guangdong explains its February funds the next day, in GB18030
+# with Chinese headings as Excel in China saves a CSV; the reviewer's decision is the central office's.
+EXPLANATION_FILES = [
+    (
+        "440000/2025-02/guangdong-2025-02-explanation.csv",
+        explanation_csv_bytes(
+            [
+                explanation(
+                    "440000",
+                    "送温暖资金总额（万元）",
+                    "省财政追加春节困难职工专项资金4.5亿元，已逐项核实 · a provincial top-up of 450 million yuan"
+                    " for workers in hardship, checked item by item",
+                    "广东省总工会财务部 李敏",
+                )
+            ],
+            encoding="gb18030",
+        ),
+        29,
+    ),
 ]
 
 
@@ -244,8 +280,11 @@ def write_samples(landing: Path) -> list[str]:
     for position, sample in enumerate(SAMPLES):
         upload(landing, sample.source, content(sample), minute=sample.day * MINUTES_A_DAY + position)
     written = [sample.source for sample in SAMPLES]
+    for position, (source, data, day) in enumerate(EXPLANATION_FILES, start=len(SAMPLES)):
+        upload(landing, source, data, minute=day * MINUTES_A_DAY + position)
+        written.append(source)
     sent = {(REPORT.name, sample.province, sample.period) for sample in SAMPLES}
-    for position, (source, data, day) in enumerate(declared_samples(sent), start=len(SAMPLES)):
+    for position, (source, data, day) in enumerate(declared_samples(sent), start=len(written)):
         upload(landing, source, data, minute=day * MINUTES_A_DAY + position)
         written.append(source)
     return written

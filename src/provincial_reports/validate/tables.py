@@ -25,9 +25,10 @@ CITIES_NOT_ABOVE_PROVINCE = Rule(
 )
 
 
-def validate_submission(table: ReadTable, arrival: Arrival) -> Verdict:
+def validate_submission(table: ReadTable, arrival: Arrival, more: list[dict] = ()) -> Verdict:
+    """The suite and our rules, and `more` results checked elsewhere (a 说明 sheet's), in one verdict."""
     gx_results = run_suite(table.report_type, table.frame, summary_parameters(arrival))
-    results = gx_results["results"] + _contract_checks(table)
+    results = gx_results["results"] + _contract_checks(table) + list(more)
     return verdict(arrival, table.report_type, results, gx_results["meta"])
 
 
@@ -71,6 +72,7 @@ def parts_rule(rt: ReportType, rule: PartsSumToTotal) -> Rule:
         "parts_sum_to_total",
         f"must equal {parts_en} (within {rule.tolerance}) when all are reported",
         f"应等于{parts_zh}之和（误差不超过{rule.tolerance}）",
+        rule.severity,
     )
 
 

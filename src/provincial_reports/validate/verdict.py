@@ -1,6 +1,10 @@
 """A file's verdict: every rule's result in one Great Expectations result document, which auditors
 read, and its `meta.answer`, which the province reads: every failed rule in plain words, with the
 column's Chinese label and English name, the rows and the values.
+
+Each rule has a severity, GX's own field on an expectation's configuration (`severity`, default
+`critical`): a failed `critical` rule is an `error` and rejects the file; a failed `warning` rule
+is a `warning`, listed in the answer, and the file is accepted with it (issue 15, 强制上报).
 """
 
 from __future__ import annotations
@@ -25,12 +29,18 @@ class Verdict:
     failures: list[str]
 
 
+ERROR, WARNING = "error", "warning"
+# GX's severities (FailureSeverity) as a province reads them: only `critical` rejects.
+GX_SEVERITY = {ERROR: "critical", WARNING: "warning"}
+
+
 class Rule(NamedTuple):
-    """A rule of ours, beside the suite's expectations: its name in results and its words."""
+    """A rule of ours, beside the suite's expectations: its name in results, its words and its severity."""
 
     check: str
     en: str
     zh: str
+    severity: str = ERROR
 
 
 READABLE = Rule("readable", "the file must be readable as the template", "文件应能按模板读取")
@@ -40,7 +50,18 @@ def rule_config(rule: Rule, column: str | None = None) -> dict:
     """A rule of ours in the shape of a GX expectation configuration: in the result documents and
     on the suite pages beside the suite's own."""
     kwargs = {"column": column} if column else {}
-    return {"type": f"contract:{rule.check}", "kwargs": kwargs, "meta": {"rule_en": rule.en, "rule_zh": rule.zh}}
+    return {
+        "type": f"contract:{rule.check}",
+        "kwargs": kwargs,
+        "meta": {"rule_en": rule.en, "rule_zh": rule.zh},
+        "severity": GX_SEVERITY[rule.severity],
+    }
+
+
+def severity_of(result: dict) -> str:
+    """`error` or `warning`: result documents written before severities were declared have none,
+    and every rule then rejected."""
+    return WARNING if result["expectation_config"].get("severity") == GX_SEVERITY[WARNING] else ERROR
 
 
 def check_result(rule: Rule, findings: list[str], column: str | None = None) -> dict:
@@ -68,7 +89,10 @@ def reject_unread(arrival: Arrival, check: str, message: str) -> Verdict:
 
 
 def verdict(arrival: Arrival, report_type: ReportType | None, results: list[dict], meta: dict) -> Verdict:
-    failures = [explain(r, report_type) for r in results if not r["success"]]
+    """Rejected when an error rule failed; the failed warning rules are listed beside the answer."""
+    failed = [r for r in results if not r["success"]]
+    failures = [explain(r, report_type) for r in failed if severity_of(r) == ERROR]
+    warnings = [explain(r, report_type) for r in failed if severity_of(r) == WARNING]
     ok = sum(r["success"] for r in results)
     document = {
         "success": not failures,
@@ -83,7 +107,7 @@ def verdict(arrival: Arrival, report_type: ReportType | None, results: list[dict
         "meta": {
             **meta,
             "submission": arrival.to_dict(),
-            "answer": {"status": "rejected" if failures else "accepted", "failures": failures},
+            "answer": {"status": "rejected" if failures else "accepted", "failures": failures, "warnings": warnings},
         },
     }
     return Verdict(accepted=not failures, document=document, failures=failures)

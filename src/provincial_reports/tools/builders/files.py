@@ -56,10 +56,12 @@ def xlsx_bytes(
     title: str | None = None,
     typed: bool = False,
     creator: str = "provincial_reports.tools.builders",
+    explanations: Iterable[Row] = (),
 ) -> bytes:
     """One sheet: the header (Chinese labels) on row 1, or, with a `title`, the title merged across
     row 1, a blank row, then the header. `typed` is a sheet someone typed into: codes became
-    numbers and the period a date cell."""
+    numbers and the period a date cell. With `explanations`, a second sheet 说明 holds them
+    (builders/explanations.py)."""
     import openpyxl
     from openpyxl.styles import Alignment, Font
 
@@ -84,8 +86,19 @@ def xlsx_bytes(
                 value = datetime.strptime(str(value), "%Y-%m")
                 sheet.cell(row=i, column=j).number_format = "yyyy-mm"
             sheet.cell(row=i, column=j, value=_plain(value))
+    _explanation_sheet(workbook, list(explanations))
     workbook.properties.creator = creator
     return _pinned(workbook)
+
+
+def _explanation_sheet(workbook, explanations: list[Row]) -> None:
+    from provincial_reports.read.explanations import FIELDS, SHEET
+
+    if explanations:
+        sheet = workbook.create_sheet(SHEET)
+        sheet.append(list(FIELDS.values()))
+        for row in explanations:
+            sheet.append([row.get(name) for name in FIELDS])
 
 
 def parquet_bytes(report_type: ReportType, rows: Iterable[Row]) -> bytes:
