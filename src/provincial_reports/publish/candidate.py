@@ -36,13 +36,14 @@ JOIN mart.submissions AS s ON s.submission_id = f.submission_id
 WHERE f.report_type = ? AND f.period = ?
 ORDER BY f.province_code, f.metric
 """
-# A flag not yet cleared is an open warning, explained or not (a returned file's flags are not:
-# the file is out of the figures, and its province among the missing).
-OPEN_FLAGS = (
-    "SELECT flag_id, province_code, org_unit_code, metric, rule, state, detail_en, detail_zh FROM mart.review_flags "
-    "WHERE state IN ('open', 'explained') AND report_type = ? AND period = ? "
-    "ORDER BY province_code, org_unit_code, metric, rule"
-)
+# A flag not yet cleared is an open warning, explained or not; a returned file's flags are not, the
+# undecided among them included: the file is out of the figures, and its province among the missing.
+OPEN_FLAGS = """
+SELECT flag_id, province_code, org_unit_code, metric, rule, state, detail_en, detail_zh FROM mart.review_flags
+WHERE state IN ('open', 'explained') AND report_type = ? AND period = ?
+    AND submission_id NOT IN (SELECT submission_id FROM mart.submissions WHERE status = 'returned')
+ORDER BY province_code, org_unit_code, metric, rule
+"""
 RETURNED = (
     "SELECT province_code, returned_reason FROM mart.completeness "
     "WHERE status = 'returned' AND report_type = ? AND period = ? ORDER BY province_code"

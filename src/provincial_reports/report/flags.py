@@ -1,6 +1,7 @@
-"""Review flags as the report pages show them: the flags section of a period page, and the marks a
-national figure carries wherever it is shown (the totals table, the trend chart, the index page,
-a file's validation page) when figures in it are under review or held out of it.
+"""Review flags as the report pages show them: the flags section of a period page, the warnings on
+a release's files (its page's drill-down), and the marks a national figure carries wherever it is
+shown (the totals table, the trend chart, the index page, a file's validation page) when figures in
+it are under review or held out of it.
 
 The figures themselves come from mart.national_totals (value_headline, value, provinces_flagged,
 provinces_held_out) and mart.review_flags (state, explanation, decision, holds_figure_out): the pages
@@ -190,6 +191,63 @@ def review_details(flag: dict) -> str:
         held = f"; {HELD_OUT}" if flag["holds_figure_out"] else ""
         parts.append(f"flag id {escape(flag['flag_id'])}{held}")
     return "<br>".join(parts)
+
+
+def file_flags(data: SiteData, submission_id: str, unit: str | None = None, metric: str | None = None) -> list[dict]:
+    """The review flags of one released file, or of one of its figures (unit and metric)."""
+    return [
+        f
+        for f in data.flags
+        if f["submission_id"] == submission_id and (unit is None or (f["org_unit_code"], f["metric"]) == (unit, metric))
+    ]
+
+
+def warning_links(flags: list[dict]) -> str:
+    """Links to the warnings listed below, each named by its unit, metric and state."""
+    return "<br>".join(
+        f'<a href="#warning-{escape(f["flag_id"])}" class="flag-note">⚑ {escape(f["org_unit_code"])} '
+        f"{escape(f['metric'])}: {escape(f['state'])}</a>"
+        for f in flags
+    )
+
+
+def warnings_section(data: SiteData, figures: list[dict]) -> str:
+    """Every warning on a release's files (its page's drill-down for auditors): its finding, state, the
+    province's explanation and the reviewer's decision."""
+    files = dict.fromkeys(f["submission_id"] for f in figures)
+    flags = [flag for submission_id in files for flag in file_flags(data, submission_id)]
+    if not flags:
+        return box("warnings", "Warnings on these files", "来源文件的复核提示", note("None. 无。"))
+    names = {p["province_code"]: p["name_zh"] for p in data.provinces}
+    rows = "".join(
+        f'<tr id="warning-{escape(f["flag_id"])}"><td>{escape(names.get(f["province_code"], f["province_code"]))}<br>'
+        f'<span class="note">{escape(f["org_unit_code"])}</span></td><td>{escape(f["metric"])}</td>'
+        f"<td>{escape(RULE_LABELS.get(f['rule'], f['rule']))}</td>"
+        f'<td>{escape(f["detail_en"])}<br><span class="note">{escape(f["detail_zh"])}</span></td>'
+        f"<td>{review_text(f)}</td>"
+        f'<td><a href="#file-{escape(f["submission_id"])}">file · 文件</a></td></tr>'
+        for f in flags
+    )
+    return (
+        f'<section id="warnings">{heading("Warnings on these files", "来源文件的复核提示")}'
+        + note(
+            "Each review flag on the files behind this release, as it stands now: open, explained by its province, "
+            "cleared or returned by a central reviewer, with who wrote what and when (Beijing time). "
+            "本版来源文件上的复核提示及其当前状态：省份说明与复核意见，附人员与时间（北京时间）。"
+        )
+        + table(
+            headers(
+                ("Province", "省份"),
+                ("Metric", "指标"),
+                ("Rule", "规则"),
+                ("Finding", "说明"),
+                ("State, explanation, decision", "状态、说明与复核"),
+                ("",),
+            ),
+            rows,
+        )
+        + "</section>"
+    )
 
 
 def _flagged_metric(data: SiteData, name: str, period: str, metric: str) -> tuple[dict, str]:
