@@ -15,6 +15,8 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+import psycopg
+import pytest
 from test_flagged_figures import JIANGSU_IN_YUAN, load_two_months, total
 from test_releases import response
 from test_reply import assert_receipts_follow_the_warehouse, query, receipts_by_source, run_and_reply
@@ -183,3 +185,15 @@ def test_the_release_candidate_counts_flags_not_yet_cleared_and_its_page_shows_t
     assert "320000" in candidate["missing_provinces"]
     assert [r["province_code"] for r in candidate["returned_provinces"]] == ["320000"]
     assert RETURN_NOTE in candidate["body"]
+
+
+@pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)
+def test_postgresql_refuses_changing_a_decision_even_to_its_owner(workspace):
+    load_two_months(workspace)
+    assert review("clear", "320000/2025-02/funds_total", "explanation accepted") == 0
+    before = query(workspace, "SELECT * FROM mart.review_flags WHERE decision IS NOT NULL")
+    with opened(workspace.warehouse_url) as warehouse:  # the loader, owner of the table (or postgres)
+        for sql in ("UPDATE core.flag_decisions SET decision = 'returned'", "DELETE FROM core.flag_decisions"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="decisions are final"):
+                warehouse.execute(sql)
+    assert query(workspace, "SELECT * FROM mart.review_flags WHERE decision IS NOT NULL") == before
