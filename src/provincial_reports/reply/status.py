@@ -2,8 +2,8 @@
 force, which were superseded, rejected, locked or returned (with the reviewer's reason), whether the
 report is still missing (a returned file leaves it missing until a corrected file arrives), the
 deadline and the lock, and the review warnings on the file in force not yet cleared (open, or
-explained and awaiting the central reviewer). From the marts only, so it
-says what the national totals count; like a receipt, the same warehouse gives the same bytes.
+explained and awaiting the central reviewer). From the marts only, so it says what the national
+totals count; like a receipt, the same warehouse gives the same bytes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections import defaultdict
 from html import escape
 
 from provincial_reports.reply.receipts import FLAG_STATES, moment, outbox_folder
+from provincial_reports.report.flags import UNDECIDED
 from provincial_reports.report.html import headers, heading, page, status_pill, table
 from provincial_reports.stores.warehouse import Warehouse
 
@@ -21,7 +22,6 @@ SELECT report_type, period, province_code, province_name_zh, province_name_en, s
 FROM mart.completeness
 """
 LISTED_STATUSES = ("superseded", "rejected", "locked", "returned")
-UNDECIDED = ("open", "explained")
 
 
 def status_key(province_code: str, period: str) -> str:
