@@ -1,7 +1,7 @@
 """A flagged figure is marked wherever it travels (issue 14, item 6), on both engines: the national
 totals count the provinces under review and give the sum without them; a money figure flagged as a
-factor-of-10 slip is held out of the headline figure (pages, `cli show`) until a reviewer confirms
-it with `cli review confirm`; the exports, the index page, the trend and the file's own validation
+factor-of-10 slip is held out of the headline figure (pages, `cli show`) until a reviewer clears
+it with `cli review clear`; the exports, the index page, the trend and the file's own validation
 page say so."""
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ def total(workspace, metric: str) -> dict:
     return row
 
 
-def confirm(target: str) -> int:
-    return cli.main(["review", "confirm", target, "--by", "Wang Fang", "--comment", "checked with Jiangsu: yuan"])
+def clear(target: str) -> int:
+    return cli.main(["review", "clear", target, "--by", "Wang Fang", "--note", "checked with Jiangsu: yuan"])
 
 
 def test_a_total_counts_its_flagged_provinces_and_holds_out_a_money_slip(workspace):
@@ -69,25 +69,28 @@ def test_a_total_counts_its_flagged_provinces_and_holds_out_a_money_slip(workspa
     )
 
 
-def test_a_confirmed_flag_no_longer_holds_its_figure_out(workspace, capsys):
+def test_a_cleared_flag_no_longer_holds_its_figure_out(workspace, capsys):
     load_two_months(workspace)
-    assert confirm("320000/2025-02/nothing") == 2, "a target naming no open flag confirms nothing"
-    assert confirm("320000/2025-02/funds_total") == 0
-    assert "confirmed" in capsys.readouterr().out
+    assert clear("320000/2025-02/nothing") == 2, "a target naming no undecided flag clears nothing"
+    assert cli.main(["review", "clear", "320000/2025-02/funds_total", "--note", " "]) == 2, "a note is required"
+    assert clear("320000/2025-02/funds_total") == 0
+    assert "cleared" in capsys.readouterr().out
+    assert clear("320000/2025-02/funds_total") == 2, "a decision is final: the flag awaits none any more"
     funds = total(workspace, "funds_total")
     assert funds["value_headline"] == funds["value"] == JIANGSU_IN_YUAN + 4820
     assert funds["provinces_flagged"] == funds["provinces_held_out"] == 0
-    assert total(workspace, "funds_holiday")["provinces_held_out"] == 1, "only the figure confirmed"
+    assert total(workspace, "funds_holiday")["provinces_held_out"] == 1, "only the figure cleared"
     flags = query(workspace, "SELECT * FROM mart.review_flags WHERE metric = 'funds_total' ORDER BY rule")
     assert [f["rule"] for f in flags] == ["expect_column_values_to_be_between", "factor_of_10"], (
-        "the suite's warning on funds above 50,000 (10k yuan) beside the history's flag: both confirmed"
+        "the suite's warning on funds above 50,000 (10k yuan) beside the history's flag: both cleared"
     )
-    flag = flags[1]
-    assert (flag["status"], flag["confirmed_by"], flag["holds_figure_out"]) == ("confirmed", "Wang Fang", False)
-    assert flag["confirmed_at"].utcoffset().total_seconds() == 0
+    for flag in flags:
+        assert (flag["state"], flag["decided_by"], flag["holds_figure_out"]) == ("cleared", "Wang Fang", False)
+        assert (flag["decision"], flag["decision_note"]) == ("cleared", "checked with Jiangsu: yuan")
+        assert flag["decided_at"].utcoffset().total_seconds() == 0
     [holiday] = query(workspace, "SELECT flag_id FROM mart.review_flags WHERE metric = 'funds_holiday'")
-    assert confirm(holiday["flag_id"]) == 0 and total(workspace, "funds_holiday")["provinces_held_out"] == 0
-    pipeline.load([])  # a later load re-creates the views: the confirmations stay
+    assert clear(holiday["flag_id"]) == 0 and total(workspace, "funds_holiday")["provinces_held_out"] == 0
+    pipeline.load([])  # a later load re-creates the views: the decisions stay
     assert total(workspace, "funds_total")["provinces_held_out"] == 0
 
 
@@ -99,7 +102,7 @@ def test_cli_show_leads_with_the_headline_and_says_what_it_holds_out(workspace, 
     funds_line = next(line for line in february.splitlines() if " funds_total " in line)
     assert "4,820" in funds_line and "48,204,820" not in funds_line
     assert "held out for review" in shown and "with every figure in force: 48,204,820" in shown
-    assert "Open review flags" in shown and "320000" in shown.split("Open review flags")[1]
+    assert "Review flags awaiting a decision" in shown and "320000" in shown.split("awaiting a decision")[1]
 
 
 def test_exports_carry_the_flagged_counts_and_the_flags(workspace, tmp_path):
@@ -132,14 +135,15 @@ def test_the_pages_show_the_headline_both_figures_and_the_flag_everywhere(worksp
     assert ">4,820</a>" in totals, "the headline figure holds Jiangsu out"
     assert "includes 1 flagged" in totals, "the flagged count of people is marked, still counted"
     assert 'class="dot flagged"' in february and "⚑ 2025-02: 1 held out for review" in february
-    assert "under review · 待复核" in february.split('id="flags"')[1]
+    assert "under review, not yet explained · 待复核（未说明）" in february.split('id="flags"')[1]
     index = page(site, "index.html")
     assert "total(s) hold figures out" in index and "total(s) include flagged" in index
     assert "Figures of this file are under review" in page(site, validation_page(workspace, "320000"))
     assert "under review" not in page(site, validation_page(workspace, "360000"))
 
-    assert confirm("320000/2025-02/funds_total") == 0
+    assert clear("320000/2025-02/funds_total") == 0
     pipeline.report()
     totals = page(site, "winter_warmth/2025-02.html").split('id="totals"')[1].split("</section>")[0]
-    assert ">48,204,820</a>" in totals, "confirmed: the headline counts Jiangsu again"
-    assert "已复核确认: by Wang Fang" in page(site, validation_page(workspace, "320000")), "its page is drawn again"
+    assert ">48,204,820</a>" in totals, "cleared: the headline counts Jiangsu again"
+    drawn = page(site, validation_page(workspace, "320000"))
+    assert "已复核通过: cleared by · 复核人 Wang Fang" in drawn, "its page is drawn again"

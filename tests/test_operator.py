@@ -255,7 +255,7 @@ def test_cli_show_names_the_provinces_missing_once_per_period_in_chinese_and_eng
     pipeline.load([pipeline.process(a) for a in pipeline.discover()])
 
     assert cli.main(["show"]) == 0
-    totals = capsys.readouterr().out.split("National totals")[1].split("Open review flags")[0]
+    totals = capsys.readouterr().out.split("National totals")[1].split("Review flags awaiting a decision")[0]
     lines = totals.splitlines()
     assert sum("西藏自治区 Tibet (540000)" in line for line in lines) == 1, totals
     assert sum("540000" in line for line in lines) == 1

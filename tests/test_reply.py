@@ -115,7 +115,7 @@ def test_every_file_gets_a_receipt_that_says_what_the_warehouse_says_and_a_rerun
     warnings = [f for f in warned["findings"] if f["severity"] == "warning"]
     # the history's flag, and the suite's warning rule on a unit's funds above 50,000 of 10k yuan
     assert {f["rule"] for f in warnings} == {"review:factor_of_10", WARNING_RULE}, warned["findings"]
-    assert all(f["flag_status"] == "open" and f["row"] == 2 for f in warnings)
+    assert all(f["flag_state"] == "open" and f["row"] == 2 and f["explanation"] is None for f in warnings)
     assert "复核提示" in warned["answer"]["zh"]
     assert (
         receipts["110000/2025-01/beijing.csv"]["superseded_by"]

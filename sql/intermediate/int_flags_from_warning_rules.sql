@@ -1,7 +1,7 @@
 -- Warnings from a file's own rules: a failed rule declared `warning` (GX's `severity` in the suite,
 -- `severity: warning` on a row rule) leaves the file accepted and its finding in staging.stg_findings
 -- with severity warning. Here each becomes a review flag on every figure it names (its column, at
--- each row it names, in a file in force), so that it is listed, explained and reviewed like an
+-- each row it names, in a file in force or returned: intermediate.int_figures_accepted), so that it is listed, explained and reviewed like an
 -- outlier. The columns of intermediate.int_outlier_flags, and `position`, the finding's place in
 -- its file's result document, by which mart.findings lists it once.
 SELECT
@@ -15,7 +15,7 @@ SELECT
     f.submission_id,
     f.position
 FROM staging.stg_findings AS f
-JOIN intermediate.int_figures_in_force AS fig
+JOIN intermediate.int_figures_accepted AS fig
     ON fig.submission_id = f.submission_id AND fig.metric = f.column_name
 JOIN staging.stg_metrics AS m
     ON m.report_type = fig.report_type AND m.metric = fig.metric

@@ -1,5 +1,6 @@
--- Figures far from their own history (DHIS2's outlier analysis): each figure in force against the
--- same report type, unit and metric in the periods before it. Two rules; a flag warns, it never
+-- Figures far from their own history (DHIS2's outlier analysis): each figure of the latest accepted
+-- files (in force, or returned: intermediate.int_figures_accepted) against the same report type,
+-- unit and metric in the periods before it. Two rules; a flag warns, it never
 -- rejects, and a figure may trip both. Their thresholds are the report type's, declared
 -- (staging.stg_review_rules), not written here; today's defaults in brackets.
 --   factor_of_10: the threshold times the median of the previous periods or more (10), or that
@@ -19,7 +20,7 @@ figures AS (
     SELECT
         report_type, period, province_code, org_unit_code, metric, submission_id, value,
         CAST(value AS DOUBLE PRECISION) AS x
-    FROM intermediate.int_figures_in_force
+    FROM intermediate.int_figures_accepted
     WHERE value IS NOT NULL
 ),
 

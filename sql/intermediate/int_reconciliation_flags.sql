@@ -1,20 +1,21 @@
--- Review flags from reconciling each province's payment records in force with its summary in
--- force for the same period (staging.stg_beneficiary_categories says which summary metric each
--- category and the funds reconcile with). A flag asks a person to look; it rejects nothing.
+-- Review flags from reconciling each province's latest accepted payment records with its latest
+-- accepted summary for the same period (in force, or returned: a returned file keeps its flags;
+-- staging.stg_beneficiary_categories says which summary metric each category and the funds
+-- reconcile with). A flag asks a person to look; it rejects nothing.
 --   paid_not_above_funds: the payments (in 10k yuan) add up to more than the summary's funds.
 --   beneficiaries_match_count: a category's distinct beneficiaries differ from the summary's
 --     count by more than the declared tolerance (5%).
 -- Nothing is flagged while the summary, or the compared figure in it, is missing.
 WITH records AS (
     SELECT d.*, c.summary_report_type, c.summary_metric, c.funds_metric, c.count_tolerance
-    FROM intermediate.int_disbursements_in_force AS d
+    FROM intermediate.int_disbursements_accepted AS d
     JOIN staging.stg_beneficiary_categories AS c
         ON c.report_type = d.report_type AND c.category = d.beneficiary_category
 ),
 
 summary AS (
     SELECT report_type, period, province_code, metric, value
-    FROM intermediate.int_figures_in_force
+    FROM intermediate.int_figures_accepted
     WHERE is_province_row
 ),
 

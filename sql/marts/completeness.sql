@@ -1,6 +1,7 @@
 -- For each report type, period (any that a file or a reminder went out for) and province: what
--- the province has sent, and when it was reminded. A file the pipeline could not read names no report type; it counts as an attempt
--- for every report type of its province and period.
+-- the province has sent, and when it was reminded; a file a reviewer returned leaves the province
+-- without a file in force, `returned`, with the reviewer's reason. A file the pipeline could not
+-- read names no report type; it counts as an attempt for every report type of its province and period.
 WITH periods AS (
     SELECT report_type, period, due_at
     FROM intermediate.int_period_deadlines
@@ -44,10 +45,12 @@ SELECT
     CASE
         WHEN i.submission_id IS NOT NULL AND f.files > 1 THEN 'resubmitted'
         WHEN i.submission_id IS NOT NULL THEN 'accepted'
+        WHEN ret.submission_id IS NOT NULL THEN 'returned'
         WHEN f.files > 0 THEN 'rejected'
         ELSE 'missing'
     END AS status,
     i.on_time,
+    ret.reason AS returned_reason,
     pe.due_at AT TIME ZONE 'UTC' AS due_at,
     coalesce(f.files, 0) AS files,
     i.submission_id,
@@ -63,5 +66,7 @@ LEFT JOIN files AS f
     ON f.report_type = pe.report_type AND f.period = pe.period AND f.province_code = p.province_code
 LEFT JOIN in_force AS i
     ON i.report_type = pe.report_type AND i.period = pe.period AND i.province_code = p.province_code
+LEFT JOIN intermediate.int_returned_submissions AS ret
+    ON ret.report_type = pe.report_type AND ret.period = pe.period AND ret.province_code = p.province_code
 LEFT JOIN reminded AS r
     ON r.report_type = pe.report_type AND r.period = pe.period AND r.province_code = p.province_code

@@ -15,7 +15,7 @@ SELECT
     f.en,
     f.position,
     CAST(NULL AS VARCHAR) AS flag_id,
-    CAST(NULL AS VARCHAR) AS flag_status
+    CAST(NULL AS VARCHAR) AS flag_state
 FROM staging.stg_findings AS f
 JOIN staging.stg_submissions AS s ON s.submission_id = f.submission_id
 WHERE NOT EXISTS (
@@ -36,9 +36,9 @@ SELECT
     r.metric || ' (' || r.org_unit_code || '): ' || r.detail_en AS en,
     CAST(NULL AS INTEGER) AS position,
     r.flag_id,
-    r.status AS flag_status
+    r.state AS flag_state
 FROM intermediate.int_review_flags AS r
-LEFT JOIN intermediate.int_figures_in_force AS fig
+LEFT JOIN intermediate.int_figures_accepted AS fig
     ON fig.submission_id = r.submission_id AND fig.org_unit_code = r.org_unit_code AND fig.metric = r.metric
 LEFT JOIN staging.stg_metrics AS m
     ON m.report_type = r.report_type AND m.metric = r.metric

@@ -2,9 +2,10 @@
 -- provinces' own rows in force, how many of the provinces that covers, and which are missing.
 -- A province that did not report, or left the cell blank, is missing: never counted as zero.
 -- An integer metric's sum is an integer too (value_integer); the metric's label and unit beside it.
--- Beside the sum of every figure, how many of them are under open review flags, the sum without
--- them, and the headline sum: without the figures an open flag holds out
--- (intermediate.int_review_flags).
+-- Beside the sum of every figure, how many of them are under review flags not yet decided (open
+-- or explained), the sum without them, and the headline sum: without the figures such a flag holds
+-- out (intermediate.int_review_flags). A returned file's figures are not in force: its province is
+-- missing.
 WITH periods AS (
     SELECT DISTINCT report_type, period
     FROM staging.stg_submissions
@@ -22,7 +23,7 @@ grid AS (
 under_review AS (
     SELECT report_type, period, province_code, metric, bool_or(holds_figure_out) AS held_out
     FROM intermediate.int_review_flags
-    WHERE status = 'open' AND org_unit_code = province_code
+    WHERE state IN ('open', 'explained') AND org_unit_code = province_code
     GROUP BY report_type, period, province_code, metric
 ),
 

@@ -6,7 +6,7 @@ SELECT
     s.report_type,
     s.source,
     s.status,
-    s.reason,
+    coalesce(s.reason, r.reason) AS reason,
     s.received_at AT TIME ZONE 'UTC' AS received_at,
     s.processed_at AT TIME ZONE 'UTC' AS processed_at,
     s.rows_read,
@@ -25,3 +25,5 @@ LEFT JOIN staging.stg_provinces AS p
     ON p.province_code = s.province_code
 JOIN intermediate.int_submission_timeliness AS t
     ON t.submission_id = s.submission_id
+LEFT JOIN intermediate.int_returned_submissions AS r
+    ON r.submission_id = s.submission_id

@@ -18,7 +18,13 @@ from pathlib import Path
 from provincial_reports.config import redacted, settings, settings_text
 from provincial_reports.land import find_new_arrivals
 from provincial_reports.load.ledger import ledger_keys
-from provincial_reports.report.terminal import flags_table, releases_text, submissions_table, totals_table
+from provincial_reports.report.terminal import (
+    flags_table,
+    releases_text,
+    returned_text,
+    submissions_table,
+    totals_table,
+)
 from provincial_reports.stores.objects import open_store
 from provincial_reports.stores.warehouse import (
     SQL,
@@ -31,8 +37,17 @@ from provincial_reports.stores.warehouse import (
 from provincial_reports.tools.export import FORMATS as EXPORT_FORMATS
 from provincial_reports.tools.export import MARTS as EXPORT_MARTS
 from provincial_reports.tools.export import export_marts
-from provincial_reports.tools.review import confirm_flags, open_flags
+from provincial_reports.tools.review import decide_command, list_command, undecided_flags
 from provincial_reports.total import national_totals
+
+REVIEW_VERBS = {
+    "clear": "the flagged figure is right as reported: it counts in the headline again",
+    "return": "send the flagged figure's file back: its province is missing until a corrected file arrives",
+}
+RETURNED = (
+    "SELECT report_type, period, province_code, returned_reason FROM mart.completeness "
+    "WHERE status = 'returned' ORDER BY report_type, period, province_code"
+)
 
 
 def show() -> int:
@@ -40,11 +55,11 @@ def show() -> int:
     with opened_for_reading(config.warehouse) as warehouse:
         print(submissions_table(warehouse))
         print("\nNational totals (mart.national_totals):")
-        print(totals_table(national_totals(warehouse)))
+        print(totals_table(national_totals(warehouse)) + returned_text(warehouse.query(RETURNED)))
         print("\nOfficial figures: the latest releases (mart.releases; their figures in mart.official_totals):")
         print(releases_text(warehouse.query("SELECT * FROM mart.releases ORDER BY report_type, period")))
-        print("\nOpen review flags (mart.review_flags; confirm one with `cli review confirm`):")
-        print(flags_table(open_flags(warehouse)))
+        print("\nReview flags awaiting a decision (mart.review_flags; `cli review clear|return FLAG --note TEXT`):")
+        print(flags_table(undecided_flags(warehouse)))
         unanswered = find_new_arrivals(open_store(config.landing), ledger_keys(warehouse))
     print(f"\nValidation results (JSON, one per file): {open_store(config.lake).location('validation')}")
     print(f"Rejected files with their results:       {open_store(config.lake).location('quarantine')}")
@@ -70,26 +85,6 @@ def export(folder: Path, fmt: str, marts: list[str]) -> int:
         written = export_marts(warehouse, folder, fmt, marts)
     for path in written:
         print(f"wrote {path}")
-    return 0
-
-
-def review_list() -> int:
-    """The open review flags with the ids `review confirm` takes."""
-    with opened_for_reading(settings().warehouse) as warehouse:
-        print(flags_table(open_flags(warehouse)))
-    return 0
-
-
-def review_confirm(target: str, by: str, comment: str) -> int:
-    """A reviewer's confirmation that a flagged figure is right (tools/review.py); exit 2 when the
-    target names no open flag, so a typo is never taken for a confirmation."""
-    with opened_for_reading(settings().warehouse) as warehouse:
-        confirmed = confirm_flags(warehouse, target, by, comment)
-    for f in confirmed:
-        print(f"confirmed {f['flag_id']}: {f['report_type']} {f['period']} {f['org_unit_code']} {f['metric']}")
-    if not confirmed:
-        print(f"error: no open review flag is {target} (`cli review list` shows them)", file=sys.stderr)
-        return 2
     return 0
 
 
@@ -207,13 +202,14 @@ def parser() -> argparse.ArgumentParser:
     exports.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
     exports.add_argument("--mart", action="append", choices=list(EXPORT_MARTS), help="one mart (default: all)")
     commands.add_parser("report", help="rebuild the report site from the warehouse, reprocessing nothing")
-    reviews = commands.add_parser("review", help="the open review flags; confirm a flagged figure as right")
+    reviews = commands.add_parser("review", help="review flags awaiting a decision; clear one, or return its file")
     review_commands = reviews.add_subparsers(dest="review", required=True)
-    review_commands.add_parser("list", help="every open review flag with its id")
-    confirm = review_commands.add_parser("confirm", help="confirm a flagged figure: it counts in the headline again")
-    confirm.add_argument("target", help="a flag id, or unit/period/metric (e.g. 320000/2025-02/funds_total)")
-    confirm.add_argument("--by", required=True, help="who confirms (recorded)")
-    confirm.add_argument("--comment", required=True, help="why the figure is right (recorded)")
+    review_commands.add_parser("list", help="every review flag awaiting a decision (open or explained), with its id")
+    for verb, meaning in REVIEW_VERBS.items():
+        decide = review_commands.add_parser(verb, help=meaning)
+        decide.add_argument("target", help="a flag id, or unit/period/metric (e.g. 320000/2025-02/funds_total)")
+        decide.add_argument("--note", required=True, help="why (recorded; the province reads it)")
+        decide.add_argument("--by", help="who decides (recorded; default: this login)")
     sign_offs = commands.add_parser("releases", help="official figures: pending sign-offs, approve or reject one")
     release_commands = sign_offs.add_subparsers(dest="releases", required=True)
     release_commands.add_parser("pending", help="the publish_national_totals runs waiting for a reviewer")
@@ -273,7 +269,7 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "reply":
         return reply()
     if args.command == "review":
-        return review_list() if args.review == "list" else review_confirm(args.target, args.by, args.comment)
+        return list_command() if args.review == "list" else decide_command(args.review, args.target, args.note, args.by)
     if args.command == "releases":
         run_id, comment = getattr(args, "run_id", None), getattr(args, "comment", "")
         from provincial_reports.tools.releases import run_command

@@ -172,7 +172,7 @@ class ReleaseConditions(Declared):
     A reviewer may approve anyway, with a comment, recorded as such."""
 
     min_provinces: int | None = Field(default=None, ge=1)  # every metric covers at least this many provinces
-    no_open_flags: bool = False  # no review flag on the period's figures is open
+    no_open_flags: bool = False  # no review flag on the period's figures is open or explained (not yet cleared)
     after_deadline: bool = False  # the period's deadline (due_day) has passed
     # a publication is started for a period once it locks (lock_after_days), if none was (dags/propose_releases.py)
     propose_after_lock: bool = False

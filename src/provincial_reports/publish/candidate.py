@@ -1,7 +1,9 @@
 """What would be published for one report type and period: the candidate a reviewer signs off.
 
 Read from the marts at one moment: the national totals, the province figures in force with their
-files, the open review flags, the late files, the provinces with no file, the previous release and
+files, the open warnings (review flags not yet cleared: open, or explained and awaiting the
+reviewer), the late files, the provinces with no file in force (a file a reviewer returned is none,
+and the candidate says why), the previous release and
 what differs from it, and the release conditions the report type declares (`release:` in its
 report_type.yaml), each with whether it holds. The reviewer approves this candidate, not whatever
 the marts say later: the commit publishes exactly it.
@@ -26,7 +28,7 @@ SELECT f.province_code, f.province_name_zh, f.metric, f.value, f.submission_id, 
     s.received_at, s.on_time, s.result_location,
     EXISTS (
         SELECT 1 FROM mart.review_flags AS r
-        WHERE r.status = 'open' AND r.submission_id = f.submission_id
+        WHERE r.state IN ('open', 'explained') AND r.submission_id = f.submission_id
             AND r.org_unit_code = f.province_code AND r.metric = f.metric
     ) AS under_review
 FROM mart.province_figures AS f
@@ -34,9 +36,17 @@ JOIN mart.submissions AS s ON s.submission_id = f.submission_id
 WHERE f.report_type = ? AND f.period = ?
 ORDER BY f.province_code, f.metric
 """
-OPEN_FLAGS = (
-    "SELECT flag_id, province_code, org_unit_code, metric, rule, detail_en, detail_zh FROM mart.review_flags "
-    "WHERE status = 'open' AND report_type = ? AND period = ? ORDER BY province_code, org_unit_code, metric, rule"
+# A flag not yet cleared is an open warning, explained or not; a returned file's flags are not, the
+# undecided among them included: the file is out of the figures, and its province among the missing.
+OPEN_FLAGS = """
+SELECT flag_id, province_code, org_unit_code, metric, rule, state, detail_en, detail_zh FROM mart.review_flags
+WHERE state IN ('open', 'explained') AND report_type = ? AND period = ?
+    AND submission_id NOT IN (SELECT submission_id FROM mart.submissions WHERE status = 'returned')
+ORDER BY province_code, org_unit_code, metric, rule
+"""
+RETURNED = (
+    "SELECT province_code, returned_reason FROM mart.completeness "
+    "WHERE status = 'returned' AND report_type = ? AND period = ? ORDER BY province_code"
 )
 # The late files among those in force (a superseded late file no longer matters).
 LATE_FILES = (
@@ -86,6 +96,7 @@ def prepare_candidate(
         "missing_provinces": [
             p["province_code"] for p in warehouse.query(PROVINCES) if p["province_code"] not in reporting
         ],
+        "returned_provinces": warehouse.query(RETURNED, key),
         "open_flags": flags,
         "late_files": late,
         "suite_sha256": hashlib.sha256((report_type.folder / "suite.json").read_bytes()).hexdigest(),
@@ -133,9 +144,9 @@ def conditions(report_type: ReportType, candidate: dict, due_at: datetime | None
         count = len(candidate["open_flags"])
         found.append(
             {
-                "condition": "no open review flag",
+                "condition": "no open review flag (every flag cleared, or its file returned)",
                 "met": count == 0,
-                "detail": f"{count} open review flag(s)",
+                "detail": f"{count} review flag(s) not yet cleared (open or explained)",
             }
         )
     if declared.after_deadline:

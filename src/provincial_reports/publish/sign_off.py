@@ -57,7 +57,12 @@ def body(candidate: dict) -> str:
         *([] if candidate["conditions"] else ["- none declared"]),
         "",
         f"Missing provinces ({len(missing)}): {', '.join(missing) or 'none'}",
-        f"Open review flags: {len(candidate['open_flags'])}; late files in force: {len(candidate['late_files'])}",
+        *[
+            f"- {r['province_code']} returned by the reviewer: {' / '.join(r['returned_reason'].splitlines())}"
+            for r in candidate["returned_provinces"]
+        ],
+        f"Open review flags (not yet cleared): {len(candidate['open_flags'])}; "
+        f"late files in force: {len(candidate['late_files'])}",
         "",
         "| metric | national figure | provinces |",
         "|---|---|---|",

@@ -28,7 +28,8 @@ SUBMISSIONS = (
 OPEN_FLAGS = (
     "SELECT f.*, m.label_zh, m.value_type FROM mart.review_flags AS f "
     "LEFT JOIN mart.dim_metric AS m ON m.report_type = f.report_type AND m.metric = f.metric "
-    "WHERE f.status = 'open' AND f.submission_id IN ({marks}) ORDER BY f.org_unit_code, m.position, f.rule"
+    "WHERE f.state IN ('open', 'explained') AND f.submission_id IN ({marks}) "
+    "ORDER BY f.org_unit_code, m.position, f.rule"
 )
 # The answer a message tells, in both languages, by the file's status in mart.submissions.
 ANSWER_WORDS = {

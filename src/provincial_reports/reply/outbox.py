@@ -4,9 +4,9 @@ own, once their answers are committed, and only what changed.
 Every document is derived from the warehouse alone and written with a hash of its bytes recorded in
 core.outbox_documents, inside one warehouse transaction, after the load has committed. So a
 receipt never runs ahead of the warehouse; a document whose warehouse facts changed (a file
-superseded, a flag confirmed) is rewritten; one a crash left unwritten is written by the next reply,
-since its hash was never recorded; and a rerun writes nothing, or, asked to rewrite everything, the
-same bytes.
+superseded or returned, a warning explained or decided) is rewritten; one a crash left unwritten is
+written by the next reply, since its hash was never recorded; and a rerun writes nothing, or, asked
+to rewrite everything, the same bytes.
 """
 
 from __future__ import annotations

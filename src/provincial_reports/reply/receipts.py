@@ -2,8 +2,9 @@
 as JSON for the province's programs and as a page for its people, Chinese first, English beside.
 
 A receipt says what `mart.submissions` says (source, sha256, status, deadlines) and lists what
-`mart.findings` lists (every failed rule, every review flag), plus, for a locked file, why it was
-locked. Nothing in it is the moment it was written: the same warehouse gives the same bytes.
+`mart.findings` lists (every failed rule, every review flag with its state, the province's
+explanation and the central reviewer's decision from `mart.review_flags`), plus, for a locked file,
+why it was locked. Nothing in it is the moment it was written: the same warehouse gives the same bytes.
 """
 
 from __future__ import annotations
@@ -21,14 +22,16 @@ from provincial_reports.stores.warehouse import Warehouse
 
 SUBMISSIONS = """
 SELECT submission_id, source, sha256, size_bytes, received_at, report_type, province_code, period, status,
-    superseded_by, due_at, on_time, locks_at
+    reason, superseded_by, due_at, on_time, locks_at
 FROM mart.submissions
 WHERE province_code IS NOT NULL
 ORDER BY province_code, period, received_at, source
 """
 FINDINGS = """
-SELECT submission_id, severity, rule, column_name, source_rows, zh, en, position, flag_id, flag_status
-FROM mart.findings
+SELECT f.submission_id, f.severity, f.rule, f.column_name, f.source_rows, f.zh, f.en, f.position, f.flag_id,
+    f.flag_state, r.explanation, r.explained_by, r.explained_at, r.decision_note, r.decided_by, r.decided_at
+FROM mart.findings AS f
+LEFT JOIN mart.review_flags AS r ON r.flag_id = f.flag_id
 """
 # What each status means to the province, in a sentence: (zh, en).
 MEANINGS = {
@@ -48,6 +51,20 @@ MEANINGS = {
         "已锁定：报告期锁定后才收到，已留存记录，不计入全国汇总。",
         "locked: it arrived after the period was locked; it is kept on record and never counted.",
     ),
+    "returned": (
+        "已复核退回：全国总工会复核人员退回本文件（原因见下表复核意见），本省本期暂按缺报处理，不计入全国汇总。"
+        "请改正后在同一目录重新上传。",
+        "returned: a central reviewer sent this file back (the reviewer's note is listed below); this province "
+        "counts as missing from the national totals for the period until a corrected file is uploaded to the "
+        "same folder.",
+    ),
+}
+# A warning's state in words (zh, en): the way a province answers it (强制上报).
+FLAG_STATES = {
+    "open": ("待说明", "open: explain it with an explanation file, or correct the file"),
+    "explained": ("已说明，待复核", "explained: awaiting the central reviewer"),
+    "cleared": ("已复核通过", "cleared by the central reviewer"),
+    "returned": ("已复核退回", "returned by the central reviewer: correct the file and upload it again"),
 }
 WITH_WARNINGS = (
     "另有复核提示，见下表；提示不影响接收。",
@@ -126,8 +143,20 @@ def _finding(f: dict) -> dict:
         "en": f["en"],
     }
     if f["flag_id"]:
-        found |= {"flag_id": f["flag_id"], "flag_status": f["flag_status"]}
+        found |= {"flag_id": f["flag_id"], "flag_state": f["flag_state"], **flag_answers(f)}
     return found
+
+
+def flag_answers(f: dict) -> dict:
+    """A warning's answers: the province's explanation and the central reviewer's decision, each
+    with who and when, or null while there is none."""
+    explanation = {"text": f["explanation"], "by": f["explained_by"], "at": moment(f["explained_at"])}
+    review = {"decision": f["flag_state"], "note": f["decision_note"], "by": f["decided_by"]}
+    review["at"] = moment(f["decided_at"])
+    return {
+        "explanation": explanation if f["explanation"] is not None else None,
+        "review": review if f["decided_by"] is not None else None,
+    }
 
 
 def lock_finding(row: dict) -> dict:
@@ -172,7 +201,7 @@ def receipt_page(document: dict) -> str:
     answer = f"<p><strong>{escape(d['answer']['zh'])}</strong><br>{escape(d['answer']['en'])}</p>"
     findings = "".join(
         f"<tr><td>{'错误 · error' if f['severity'] == 'error' else '提示 · warning'}</td>"
-        f'<td>{escape(f["zh"])}<br><span class="note">{escape(f["en"])}</span></td>'
+        f'<td>{escape(f["zh"])}<br><span class="note">{escape(f["en"])}</span>{_answers_html(f)}</td>'
         f"<td><code>{escape(f['rule'])}</code></td></tr>"
         for f in d["findings"]
     )
@@ -196,6 +225,21 @@ def receipt_page(document: dict) -> str:
         )
         body += f"<section>{heading('Explained', '已记录的说明')}{table(headers(*columns), explained)}</section>"
     return page("Receipt", "回执", escape(f"{d['province_code']} · {d['period'] or '—'}"), body, "")
+
+
+def _answers_html(finding: dict) -> str:
+    """Under a warning: its state, the province's explanation and the reviewer's note, as recorded."""
+    if "flag_state" not in finding:
+        return ""
+    zh, en = FLAG_STATES[finding["flag_state"]]
+    lines = [f"{zh} · {en}"]
+    if finding["explanation"]:
+        e = finding["explanation"]
+        lines.append(f"说明 explanation ({e['by']}, {e['at']}): {e['text']}")
+    if finding["review"]:
+        r = finding["review"]
+        lines.append(f"复核意见 reviewer's note ({r['by']}, {r['at']}): {r['note']}")
+    return "".join(f'<br><span class="note">{escape(line)}</span>' for line in lines)
 
 
 def _parsed(value: str | None) -> datetime | None:

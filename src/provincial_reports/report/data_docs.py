@@ -140,7 +140,7 @@ def review_banners(flags: list[dict]) -> dict[str, str]:
 
 def read_drawn_tops(path: Path) -> dict[str, str]:
     """The tops the validation pages were last drawn with: a page is drawn again when its top changes
-    (a flag appears, is confirmed or goes; a period page that lists it appears), never otherwise."""
+    (a flag appears, is explained, decided or goes; a period page that lists it appears), never otherwise."""
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 

@@ -1,10 +1,11 @@
-"""Review flags as the report pages show them: the flags section of a period page, and the marks a
-national figure carries wherever it is shown (the totals table, the trend chart, the index page,
-a file's validation page) when figures in it are under review or held out of it.
+"""Review flags as the report pages show them: the flags section of a period page, the warnings on
+a release's files (its page's drill-down), and the marks a national figure carries wherever it is
+shown (the totals table, the trend chart, the index page, a file's validation page) when figures in
+it are under review or held out of it.
 
 The figures themselves come from mart.national_totals (value_headline, value, provinces_flagged,
-provinces_held_out) and mart.review_flags (status, holds_figure_out): the pages decide nothing
-about a flag, they only say what the marts say.
+provinces_held_out) and mart.review_flags (state, explanation, decision, holds_figure_out): the pages
+decide nothing about a flag, they only say what the marts say.
 """
 
 from __future__ import annotations
@@ -16,8 +17,15 @@ from provincial_reports.report.site_data import SiteData, beijing_time, province
 from provincial_reports.wording import figure_text
 
 RULE_LABELS = {"factor_of_10": "factor of 10 (十倍偏差)", "robust_z": "robust z-score (稳健Z值)"}
-REVIEW_STATUS = {"open": ("under review · 待复核", "s-flag"), "confirmed": ("confirmed · 已复核确认", "s-accepted")}
-HELD_OUT = "held out of the national total until a reviewer confirms it · 复核确认前不计入全国合计"
+# A flag's state as a pill: (words, css class).
+FLAG_STATES = {
+    "open": ("under review, not yet explained · 待复核（未说明）", "s-flag"),
+    "explained": ("explained, awaiting the reviewer · 已说明，待复核", "s-flag"),
+    "cleared": ("cleared by the reviewer · 已复核通过", "s-accepted"),
+    "returned": ("returned to the province · 已复核退回", "s-returned"),
+}
+UNDECIDED = ("open", "explained")
+HELD_OUT = "held out of the national total until a reviewer clears it · 复核通过前不计入全国合计"
 
 
 def held_out_provinces(data: SiteData, total: dict) -> list[str]:
@@ -54,11 +62,12 @@ def trend_mark(total: dict) -> str:
 
 
 def open_flags(data: SiteData, name: str, period: str) -> list[dict]:
-    return [f for f in data.of("flags", name, period) if f["status"] == "open"]
+    """A period's flags not yet cleared or returned: open, or explained and awaiting the reviewer."""
+    return [f for f in data.of("flags", name, period) if f["state"] in UNDECIDED]
 
 
 def period_flags(data: SiteData, name: str, period: str, link: str) -> str:
-    """A period's open flags and what they do to its national totals, for the index page."""
+    """A period's flags awaiting a decision and what they do to its national totals, for the index page."""
     totals = data.of("totals", name, period)
     held = sum(1 for t in totals if t["provinces_held_out"])
     included = sum(1 for t in totals if t["provinces_flagged"] > t["provinces_held_out"])
@@ -89,11 +98,14 @@ def flags_section(data: SiteData, name: str, period: str) -> str:
     return (
         f'<section id="flags">{heading("Review flags", "待复核数据")}'
         + note(
-            "Figures far from the same unit's previous periods. A flag warns; the figure still counts in the total "
-            "with every figure, but a money figure flagged as a factor of 10 (yuan typed for 10k yuan) is held out "
-            "of the national total shown until a reviewer confirms it "
-            "(<code>cli review confirm &lt;flag id&gt; --by NAME --comment TEXT</code>). "
-            "与本单位以往各期相差悬殊的数据；仅提示复核。疑似元/万元错位的资金数据在复核确认前不计入所示全国合计。"
+            "Figures far from the same unit's previous periods. A flag warns; the province may explain the figure "
+            "(an explanation file), and a central reviewer then clears it, or returns the file to the province "
+            "(<code>cli review clear|return &lt;flag id&gt; --note TEXT</code>), which is then missing from the "
+            "totals until a corrected file arrives. The figure still counts in the total with every figure, but a "
+            "money figure flagged as a factor of 10 (yuan typed for 10k yuan) is held out of the national total "
+            "shown until a reviewer clears it. "
+            "与本单位以往各期相差悬殊的数据；省份可提交说明，由全国总工会复核通过或退回（退回后该省按缺报处理，直至改正后重新上报）。"
+            "疑似元/万元错位的资金数据在复核通过前不计入所示全国合计。"
         )
         + table(
             headers(
@@ -129,22 +141,24 @@ def _flag_row(data: SiteData, name: str, period: str, flag: dict) -> str:
 
 
 def review_text(flag: dict) -> str:
-    """A flag's review in the flags table: its status as a pill, then its details."""
-    words, css = REVIEW_STATUS[flag["status"]]
+    """A flag's review in the flags table: its state as a pill, then the province's explanation and
+    the reviewer's decision, each with who and when."""
+    words, css = FLAG_STATES[flag["state"]]
     return f'<span class="pill {css}">{words}</span><br><span class="note">{review_details(flag)}</span>'
 
 
 def validation_banner(flags: list[dict]) -> str:
     """Above a flagged file's validation page (which says only that every rule passed): its figures
-    under review, or confirmed, in words; empty for a file without flags."""
+    under review, cleared or returned, in words; empty for a file without flags."""
     if not flags:
         return ""
-    under_review = any(f["status"] == "open" for f in flags)
-    title = (
-        "Figures of this file are under review · 本文件数据待复核"
-        if under_review
-        else "Flagged figures of this file were confirmed · 本文件被标记的数据已复核确认"
-    )
+    states = {f["state"] for f in flags}
+    if "returned" in states:
+        title = "This file was returned to its province · 本文件已复核退回"
+    elif states & set(UNDECIDED):
+        title = "Figures of this file are under review · 本文件数据待复核"
+    else:
+        title = "Flagged figures of this file were cleared · 本文件被标记的数据已复核通过"
     items = "".join(
         f"<li><strong>{escape(f['org_unit_code'])} {escape(f['metric'])}</strong> "
         f"({escape(RULE_LABELS.get(f['rule'], f['rule']))}): {escape(f['detail_en'])} · {escape(f['detail_zh'])}"
@@ -155,19 +169,85 @@ def validation_banner(flags: list[dict]) -> str:
 
 
 def review_words(flag: dict) -> str:
-    """A flag's review in one line: its status and its details."""
-    return f"{REVIEW_STATUS[flag['status']][0]}: {review_details(flag)}"
+    """A flag's review in one line: its state and its details."""
+    return f"{FLAG_STATES[flag['state']][0]}: {review_details(flag)}"
 
 
 def review_details(flag: dict) -> str:
-    """Who confirmed a flag, when and why; or, while it is open, its id and whether it holds its figure out."""
-    if flag["status"] == "confirmed":
-        return (
-            f"by {escape(flag['confirmed_by'])}, {beijing_time(flag['confirmed_at'])} (Beijing time): "
-            f"{escape(flag['confirmation_comment'])}"
+    """The province's explanation and the reviewer's decision (who, when, what they wrote); while
+    undecided, the flag's id and whether it holds its figure out."""
+    parts = []
+    if flag["explanation"] is not None:
+        parts.append(
+            f"explained by · 说明人 {escape(flag['explained_by'])}, {beijing_time(flag['explained_at'])} "
+            f"(Beijing time): {escape(flag['explanation'])}"
         )
-    held = f"; {HELD_OUT}" if flag["holds_figure_out"] else ""
-    return f"flag id {escape(flag['flag_id'])}{held}"
+    if flag["decision"] is not None:
+        parts.append(
+            f"{escape(flag['decision'])} by · 复核人 {escape(flag['decided_by'])}, {beijing_time(flag['decided_at'])} "
+            f"(Beijing time): {escape(flag['decision_note'])}"
+        )
+    else:
+        held = f"; {HELD_OUT}" if flag["holds_figure_out"] else ""
+        parts.append(f"flag id {escape(flag['flag_id'])}{held}")
+    return "<br>".join(parts)
+
+
+def file_flags(data: SiteData, submission_id: str, unit: str | None = None, metric: str | None = None) -> list[dict]:
+    """The review flags of one released file, or of one of its figures (unit and metric)."""
+    return [
+        f
+        for f in data.flags
+        if f["submission_id"] == submission_id and (unit is None or (f["org_unit_code"], f["metric"]) == (unit, metric))
+    ]
+
+
+def warning_links(flags: list[dict]) -> str:
+    """Links to the warnings listed below, each named by its unit, metric and state."""
+    return "<br>".join(
+        f'<a href="#warning-{escape(f["flag_id"])}" class="flag-note">⚑ {escape(f["org_unit_code"])} '
+        f"{escape(f['metric'])}: {escape(f['state'])}</a>"
+        for f in flags
+    )
+
+
+def warnings_section(data: SiteData, figures: list[dict]) -> str:
+    """Every warning on a release's files (its page's drill-down for auditors): its finding, state, the
+    province's explanation and the reviewer's decision."""
+    files = dict.fromkeys(f["submission_id"] for f in figures)
+    flags = [flag for submission_id in files for flag in file_flags(data, submission_id)]
+    if not flags:
+        return box("warnings", "Warnings on these files", "来源文件的复核提示", note("None. 无。"))
+    names = {p["province_code"]: p["name_zh"] for p in data.provinces}
+    rows = "".join(
+        f'<tr id="warning-{escape(f["flag_id"])}"><td>{escape(names.get(f["province_code"], f["province_code"]))}<br>'
+        f'<span class="note">{escape(f["org_unit_code"])}</span></td><td>{escape(f["metric"])}</td>'
+        f"<td>{escape(RULE_LABELS.get(f['rule'], f['rule']))}</td>"
+        f'<td>{escape(f["detail_en"])}<br><span class="note">{escape(f["detail_zh"])}</span></td>'
+        f"<td>{review_text(f)}</td>"
+        f'<td><a href="#file-{escape(f["submission_id"])}">file · 文件</a></td></tr>'
+        for f in flags
+    )
+    return (
+        f'<section id="warnings">{heading("Warnings on these files", "来源文件的复核提示")}'
+        + note(
+            "Each review flag on the files behind this release, as it stands now: open, explained by its province, "
+            "cleared or returned by a central reviewer, with who wrote what and when (Beijing time). "
+            "本版来源文件上的复核提示及其当前状态：省份说明与复核意见，附人员与时间（北京时间）。"
+        )
+        + table(
+            headers(
+                ("Province", "省份"),
+                ("Metric", "指标"),
+                ("Rule", "规则"),
+                ("Finding", "说明"),
+                ("State, explanation, decision", "状态、说明与复核"),
+                ("",),
+            ),
+            rows,
+        )
+        + "</section>"
+    )
 
 
 def _flagged_metric(data: SiteData, name: str, period: str, metric: str) -> tuple[dict, str]:

@@ -21,6 +21,7 @@ STATUS_LABELS = {
     "missing": ("missing", "未报送"),
     "superseded": ("superseded", "已被替换"),
     "locked": ("locked", "已锁定"),
+    "returned": ("returned by the reviewer", "复核退回"),
 }
 
 # The site's palette: the report pages and the Data Docs pages draw from it.
@@ -79,7 +80,8 @@ a { color:var(--accent); text-decoration:none; } a:hover { text-decoration:under
 .card .big { font-size:24px; font-weight:600; } .card .what { color:var(--muted); font-size:12.5px; }
 .pill { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; white-space:nowrap; }
 .s-accepted { background:var(--ok-bg); color:var(--ok); } .s-late { background:var(--late-bg); color:var(--late); }
-.s-resubmitted { background:var(--re-bg); color:var(--re); } .s-rejected { background:var(--bad-bg); color:var(--bad); }
+.s-resubmitted { background:var(--re-bg); color:var(--re); }
+.s-rejected, .s-returned { background:var(--bad-bg); color:var(--bad); }
 .s-missing, .s-superseded, .s-locked { background:var(--none-bg); color:var(--none); }
 .s-flag { background:var(--flag-bg); color:var(--flag); }
 table.matrix td, table.matrix th { text-align:center; padding:4px 6px; }

@@ -88,22 +88,32 @@ def _totals_section(data: SiteData, name: str, period: str, metrics: list[dict])
     overdue = " Past the due day: overdue. 已过截止日，逾期未报。" if overdue_provinces(data, name, period) else ""
     absent_note = (
         f'<p class="note" id="overdue">No accepted file, so missing from every total · 无已接收报表、各项合计均未计入 '
-        f"({len(absent)}): {escape('、'.join(c['province_name_zh'] for c in absent))}.{overdue}</p>"
+        f"({len(absent)}): {'、'.join(_absent_name(c) for c in absent)}.{overdue}</p>"
         if absent
         else ""
     )
     return (
         f'<section id="totals">{heading("National totals", "全国合计")}'
         '<p class="note">The sum of the provinces\' own rows in force; a province that did not report, or left a cell '
-        "blank, is missing, never zero. A money figure flagged as a factor of 10 is held out until a reviewer "
-        "confirms it; the total with every figure is shown under it. Each figure links to the province figures "
-        "behind it. 各省现行报表本级行之和；未报或空白按缺报计，不计为零。疑似十倍偏差的资金数据在复核确认前暂不计入，"
+        "blank, is missing, never zero, as is a province whose file a reviewer returned. A money figure flagged as a "
+        "factor of 10 is held out until a reviewer clears it; the total with every figure is shown under it. Each "
+        "figure links to the province figures behind it. "
+        "各省现行报表本级行之和；未报、空白或被复核退回的按缺报计，不计为零。"
+        "疑似十倍偏差的资金数据在复核通过前暂不计入，"
         "其下注明含全部数据的合计。点击数字查看各省明细。</p>"
         f"<table><tr>{th('Metric', '指标')}{th('National total', '全国合计', 'num')}{th('Unit', '单位')}"
         f"{th('Coverage', '覆盖', 'num')}{th('Also missing: blank cells', '另有空白未填')}"
         f"{th('Official (released)', '正式发布', 'num')}</tr>{rows}</table>"
         f"{absent_note}</section>"
     )
+
+
+def _absent_name(cell: dict) -> str:
+    """A province without a file in force, linked to its returned file (with why) when a reviewer returned it."""
+    name = escape(cell["province_name_zh"])
+    if cell["status"] != "returned":
+        return name
+    return f'{name} (<a href="#province-{escape(cell["province_code"])}">returned · 复核退回</a>)'
 
 
 def _total_row(data: SiteData, total: dict, metric: dict, without_file: set[str]) -> str:
@@ -255,12 +265,13 @@ def _file_row(f: dict, raw: str) -> str:
         if f["superseded_by"]
         else ""
     )
+    returned = rule_list(f["reason"]) if f["status"] == "returned" else ""
     return (
         f'<tr id="file-{escape(f["submission_id"])}"><td>{escape(f["province_name_zh"] or "—")}</td>'
         f"<td><code>{escape(f['source'])}</code><br>"
         f'<span class="note">sha256 <span class="mono">{escape(f["sha256"])}</span>'
         f'<br>{f["size_bytes"]:,} bytes · kept at <span class="mono">{escape(f["raw_location"])}</span>'
         f"<br>{raw}</span></td>"
-        f'<td class="num">{beijing_time(f["received_at"])}</td><td>{status}{replaced}</td>'
+        f'<td class="num">{beijing_time(f["received_at"])}</td><td>{status}{replaced}{returned}</td>'
         f'<td><a href="{validation_href(f["submission_id"], 1)}">validation · 校验结果</a></td></tr>'
     )

@@ -1,7 +1,12 @@
 """One page per release: its approval, its official figures, what changed since the previous
 release, a download of the release (CSV and XLSX, formula-safe as `cli export`, with their SHA-256),
-and the drill-down from each released figure to the province figures, their files (SHA-256) and
-validation pages.
+and the drill-down for auditors from each released figure to the province figures, their files
+(SHA-256), validation pages, and the warnings on those files with their states, the provinces'
+explanations and the reviewers' decisions (each with who and when).
+
+The warnings are shown as they stand now (mart.review_flags), not frozen with the release: a flag
+is keyed to its file, so the flags listed are those of the released files, and a decision taken
+after the release instant says so by its date.
 
 A release never changes, so its downloads are written once and never again: the SHA-256 a page
 gives is that of the file beside it, whenever the page was drawn.
@@ -13,6 +18,7 @@ import hashlib
 from html import escape
 from pathlib import Path
 
+from provincial_reports.report.flags import file_flags, warning_links, warnings_section
 from provincial_reports.report.html import box, headers, heading, note, page, period_href, table, validation_href
 from provincial_reports.report.releases import revision_name
 from provincial_reports.report.site_data import SiteData, beijing_time, province_names
@@ -98,7 +104,8 @@ def release_page(data: SiteData, rt: dict, release: dict, downloads: list[tuple[
             _totals_section(data, totals, kinds),
             _changes_section(data, release, changes, kinds),
             *(_drill_down(data, t, [f for f in figures if f["metric"] == t["metric"]], kinds) for t in totals),
-            _files_section(figures),
+            _files_section(data, figures),
+            warnings_section(data, figures),
         ]
     )
     period_page = f"{'../' * DEPTH}{period_href(release['report_type'], release['period'])}"
@@ -232,7 +239,8 @@ def _drill_down(data: SiteData, total: dict, figures: list[dict], kinds: dict[st
         f"<tr{FLAGGED_ROW if f['under_review'] else ''}><td>{escape(names.get(f['province_code'], ''))}</td>"
         f'<td class="num">{figure_text(f["value"], kind)}{UNDER_REVIEW_PILL if f["under_review"] else ""}</td>'
         f'<td><a href="#file-{escape(f["submission_id"])}">source file · 源文件</a></td>'
-        f'<td><a href="{validation_href(f["submission_id"], DEPTH)}">validation · 校验</a></td></tr>'
+        f'<td><a href="{validation_href(f["submission_id"], DEPTH)}">validation · 校验</a></td>'
+        f"<td>{warning_links(file_flags(data, f['submission_id'], f['province_code'], f['metric']))}</td></tr>"
         for f in figures
     )
     key = escape(total["metric"])
@@ -243,12 +251,12 @@ def _drill_down(data: SiteData, total: dict, figures: list[dict], kinds: dict[st
             f"National figure {figure_text(total['value'], kind)} {escape(total['unit'])}: the sum of these "
             f"province figures. 全国数据为下列各省数据之和。"
         )
-        + table(headers(("Province", "省份"), ("Value", "数值", "num"), ("",), ("",)), rows)
+        + table(headers(("Province", "省份"), ("Value", "数值", "num"), ("",), ("",), ("Warnings", "复核提示")), rows)
         + "</section>"
     )
 
 
-def _files_section(figures: list[dict]) -> str:
+def _files_section(data: SiteData, figures: list[dict]) -> str:
     files = {f["submission_id"]: f for f in figures}
     rows = "".join(
         f'<tr id="file-{escape(f["submission_id"])}"><td>{escape(f["province_name_zh"] or f["province_code"])}</td>'
@@ -256,7 +264,8 @@ def _files_section(figures: list[dict]) -> str:
         f'<span class="mono">{escape(f["sha256"])}</span></span></td>'
         f'<td class="num">{beijing_time(f["received_at"])}</td>'
         f"<td>{'on time · 按时' if f['on_time'] else ('late · 逾期' if f['on_time'] is False else '—')}</td>"
-        f'<td><a href="{validation_href(f["submission_id"], DEPTH)}">validation · 校验结果</a></td></tr>'
+        f'<td><a href="{validation_href(f["submission_id"], DEPTH)}">validation · 校验结果</a></td>'
+        f"<td>{warning_links(file_flags(data, f['submission_id'])) or '—'}</td></tr>"
         for f in sorted(files.values(), key=lambda f: f["province_code"])
     )
     return (
@@ -268,6 +277,7 @@ def _files_section(figures: list[dict]) -> str:
                 ("Received", "接收时间（北京）"),
                 ("", ""),
                 ("Validation", "校验"),
+                ("Warnings", "复核提示"),
             ),
             rows,
         )

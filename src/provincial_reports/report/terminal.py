@@ -8,7 +8,7 @@ from provincial_reports.declarations import provinces, report_types
 from provincial_reports.stores.warehouse import Warehouse
 from provincial_reports.wording import figure_text
 
-STATUSES = ("accepted", "superseded", "rejected")
+STATUSES = ("accepted", "superseded", "rejected", "returned")
 WIDTH = 110  # a terminal line, where a list of provinces wraps
 ANSWER_MARK = "ANSWER"  # begins the line each process task logs; `make run` counts them for its progress
 
@@ -48,7 +48,7 @@ def totals_table(rows: list[dict]) -> str:
     """The national totals for the terminal, a block per report type and period: its coverage and
     the provinces missing from every total named once (Chinese and English), then a line per
     metric. `value` is the headline figure: a figure held out for review (mart.review_flags) is not
-    in it until a reviewer confirms it, and the line under the total says so and gives the sum of
+    in it until a reviewer clears it, and the line under the total says so and gives the sum of
     every figure. `flagged` counts the provinces whose figure is under review; `without them` is the
     sum of the others; `blank` names the provinces whose file left the metric's cell blank."""
     blocks = []
@@ -114,16 +114,33 @@ def held_out_text(total: dict) -> str:
 
 
 def flags_table(flags: list[dict]) -> str:
-    """The open review flags, each with the id `cli review confirm` takes."""
+    """Review flags with their state, each with the id `cli review clear|return` takes, and the
+    province's explanation under an explained one."""
     if not flags:
-        return "No open review flags."
-    lines = [f"{'flag id':<11} {'report / period':<22} {'province':<9} {'metric':<26} {'rule':<14} finding"]
+        return "No review flag awaits a decision."
+    head = f"{'flag id':<11} {'report / period':<22} {'province':<9} {'metric':<26} {'rule':<14} {'state':<10} finding"
+    lines = [head]
     for f in flags:
         held = " [held out of the headline total]" if f["holds_figure_out"] else ""
         lines.append(
             f"{f['flag_id']:<11} {f['report_type'] + ' ' + f['period']:<22} {f['org_unit_code']:<9} "
-            f"{f['metric']:<26} {f['rule']:<14} {f['detail_en']}{held}"
+            f"{f['metric']:<26} {f['rule']:<14} {f['state']:<10} {f['detail_en']}{held}"
         )
+        if f["explanation"]:
+            lines.append(f"{'':<11} explained by {f['explained_by']}: {f['explanation']}")
+    return "\n".join(lines)
+
+
+def returned_text(rows: list[dict]) -> str:
+    """The provinces whose file a reviewer returned (mart.completeness), each with the reviewer's
+    reason: they are missing from the totals above until a corrected file arrives."""
+    if not rows:
+        return ""
+    lines = ["\nReturned to their provinces, missing from the totals until a corrected file arrives:"]
+    for r in rows:
+        [name] = named_provinces([r["province_code"]])
+        lines.append(f"  {r['report_type']} {r['period']} {name}")
+        lines.extend(f"    - {line}" for line in (r["returned_reason"] or "").splitlines())
     return "\n".join(lines)
 
 
