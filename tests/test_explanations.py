@@ -63,7 +63,7 @@ def test_a_warning_rule_accepts_the_file_and_flags_the_figure_it_names(workspace
         [2],
     )
     [flag] = query(workspace, "SELECT * FROM mart.review_flags")
-    assert (flag["org_unit_code"], flag["metric"], flag["status"]) == ("440000", "funds_total", "open")
+    assert (flag["org_unit_code"], flag["metric"], flag["state"]) == ("440000", "funds_total", "open")
     assert flag["detail_en"].startswith("value 62000.00: above 50,000 (10k yuan")
     assert flag["detail_zh"].startswith("数值62000.00：单个单位超过50000万元")
     [listed] = query(workspace, "SELECT * FROM mart.findings")  # once: as the flag, not also as the finding
@@ -199,3 +199,37 @@ def test_a_bad_explanation_file_gets_its_own_receipt_and_changes_no_answer(works
     assert_receipts_follow_the_warehouse(workspace)
     [row] = query(workspace, "SELECT * FROM mart.completeness WHERE province_code = '440000'")
     assert (row["status"], row["files"]) == ("accepted", 1)
+
+
+def test_the_round_trip_from_a_warning_to_an_explanation_file_to_a_decision(workspace):
+    """Everything through files and the command line, as a province and a reviewer do it: the warning
+    on a file, the province's explanation file, the reviewer's clear; then a second province's
+    warning returned, its province missing from the totals, and its corrected file back in them."""
+    from provincial_reports import cli
+
+    upload(workspace.landing, GUANGDONG, csv_bytes(WINTER_WARMTH, high_funds("440000")), minute=0)
+    beijing = "110000/2025-01/beijing.csv"
+    upload(workspace.landing, beijing, csv_bytes(WINTER_WARMTH, high_funds("110000")), minute=1)
+    run_and_reply()
+    explained = explanation_csv_bytes([explanation("440000", "送温暖资金总额（万元）", TRUE_BUT_HIGH)])
+    upload(workspace.landing, "440000/2025-01/guangdong-explanation.csv", explained, minute=2)
+    run_and_reply()
+    flags = {f["province_code"]: f for f in query(workspace, "SELECT * FROM mart.review_flags")}
+    assert (flags["440000"]["state"], flags["440000"]["explanation"]) == ("explained", TRUE_BUT_HIGH)
+    assert flags["110000"]["state"] == "open"
+
+    assert cli.main(["review", "clear", flags["440000"]["flag_id"], "--note", "省里已说明", "--by", "王复核"]) == 0
+    assert cli.main(["review", "return", flags["110000"]["flag_id"], "--note", "请核实单位", "--by", "王复核"]) == 0
+    states = {f["province_code"]: f["state"] for f in query(workspace, "SELECT * FROM mart.review_flags")}
+    assert states == {"440000": "cleared", "110000": "returned"}
+    receipts = receipts_by_source(workspace)
+    assert (receipts[GUANGDONG]["status"], receipts[beijing]["status"]) == ("accepted", "returned")
+    [funds] = query(workspace, "SELECT * FROM mart.national_totals WHERE metric = 'funds_total'")
+    assert (funds["value"], funds["provinces_reported"]) == (62000, 1) and "110000" in funds["provinces_missing"]
+
+    upload(workspace.landing, "110000/2025-01/beijing-corrected.csv", csv_bytes(WINTER_WARMTH, valid_rows("110000")), 3)
+    run_and_reply()
+    [funds] = query(workspace, "SELECT * FROM mart.national_totals WHERE metric = 'funds_total'")
+    assert funds["provinces_reported"] == 2 and "110000" not in funds["provinces_missing"]
+    assert receipts_by_source(workspace)[beijing]["status"] == "superseded"
+    assert_receipts_follow_the_warehouse(workspace)

@@ -64,7 +64,7 @@ def test_every_mart_view_and_column_carries_its_doc_as_a_comment(warehouse_url):
         assert {c["column_name"]: c["meaning"] for c in found} == doc.columns, f"{mart}: every column, as its doc says"
 
 
-def test_dim_period_gives_each_periods_calendar_and_its_deadline(workspace):
+def test_dim_period_gives_each_periods_calendar_its_deadline_and_its_lock(workspace):
     url = loaded(workspace, "2024-12", "2025-02")
     periods = query(url, "SELECT * FROM mart.dim_period ORDER BY period")
     assert periods == [
@@ -78,6 +78,7 @@ def test_dim_period_gives_each_periods_calendar_and_its_deadline(workspace):
             "month": 12,
             "due_date": date(2025, 1, 5),
             "due_at": datetime(2025, 1, 5, 16, 0, tzinfo=UTC),
+            "locks_at": datetime(2025, 3, 6, 16, 0, tzinfo=UTC),  # lock_after_days: 60
         },
         {
             "report_type": "winter_warmth",
@@ -89,6 +90,7 @@ def test_dim_period_gives_each_periods_calendar_and_its_deadline(workspace):
             "month": 2,
             "due_date": date(2025, 3, 5),
             "due_at": datetime(2025, 3, 5, 16, 0, tzinfo=UTC),
+            "locks_at": datetime(2025, 5, 4, 16, 0, tzinfo=UTC),
         },
     ]
     deadlines = query(url, "SELECT DISTINCT period, due_at FROM mart.completeness ORDER BY period")
