@@ -46,16 +46,28 @@ READS := make demo's warehouse, $(DEMO) (./data has none; REPORTS_WAREHOUSE to r
 endif
 endif
 
-## demo: fresh sample submissions from the provinces, one DAG run, the national totals, and one release of
-## 2025-01 through publish_national_totals, its sign-off answered over Airflow's REST API (DEMO_API_PORT)
+## demo: fresh sample submissions from the provinces, one DAG run, the national totals, the answers and
+## March 6th 2025's overdue notices mailed to the example contacts (a local SMTP server on DEMO_SMTP_PORT
+## keeps them in data/demo/mail), and one release of 2025-01 through publish_national_totals, its sign-off
+## answered over Airflow's REST API (DEMO_API_PORT)
 DEMO_API_PORT ?= 8794
+DEMO_SMTP_PORT ?= 8795
 demo: export REPORTS_PSEUDONYM_KEY ?= demo-only-pseudonym-key-not-a-secret
 demo: export REPORTS_TASK_RETRIES ?= 0
+demo: export REPORTS_CONTACTS ?= $(CURDIR)/deploy/contacts.example.yaml
+demo: export AIRFLOW_CONN_SMTP_DEFAULT ?= {"conn_type": "smtp", "host": "127.0.0.1", "port": $(DEMO_SMTP_PORT), \
+	"extra": {"disable_ssl": true, "disable_tls": true, "from_email": "reports@demo.invalid", "retry_limit": 0}}
 demo: $(VENV)/installed
 	rm -rf $(DEMO)
 	$(PY) -m provincial_reports.cli samples $(REPORTS_LANDING)
-	@$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag
+	@$(PY) -m provincial_reports.cli demo-mail --port $(DEMO_SMTP_PORT) $(DEMO)/mail -- \
+		$(MAKE) --no-print-directory -s check $(AIRFLOW_HOME)/airflow.db run-dag demo-reminders
 	@$(PY) -m provincial_reports.cli demo-release winter_warmth 2025-01 $(AIRFLOW_HOME) --port $(DEMO_API_PORT)
+
+# The day after February's due day, Beijing time: overdue notices to the provinces with no February file.
+.PHONY: demo-reminders
+demo-reminders:
+	@$(PY) -m provincial_reports.cli run-dag remind_provinces $(AIRFLOW_HOME)/runs --logical-date 2025-03-06T01:00:00+00:00
 
 ## run: one DAG run over whatever REPORTS_* point at (defaults under ./data); the settings checked first;
 ## no retries (REPORTS_TASK_RETRIES=0): a failure `check` could not foresee shows at once, not after 2 × 2 min

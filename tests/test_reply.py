@@ -176,6 +176,8 @@ def test_a_late_file_is_locked_out_and_an_exception_lets_the_next_one_in(workspa
     assert (Path(workspace.lake) / row["raw_location"]).read_bytes() == late, "the raw copy is kept"
     [totals] = query(workspace, "SELECT * FROM mart.national_totals WHERE metric = 'funds_total'")
     assert totals["provinces_reported"] == 0
+    tibet = "SELECT status FROM mart.completeness WHERE province_code = '540000' AND period = ?"
+    assert query(workspace, tibet, (LOCKED_PERIOD,)) == [{"status": "locked"}], "locked, not rejected by a rule"
 
     assert cli.main(["unlock", "990000", LOCKED_PERIOD, "--until", "2025-02-10", "--reason", "x", "--by", "y"]) == 2
     assert cli.main(["unlock", "540000", "2024-1", "--until", "2025-02-10", "--reason", "x", "--by", "y"]) == 2
@@ -197,6 +199,7 @@ def test_a_late_file_is_locked_out_and_an_exception_lets_the_next_one_in(workspa
     }
     [totals] = query(workspace, "SELECT * FROM mart.national_totals WHERE metric = 'funds_total'")
     assert totals["provinces_reported"] == 1
+    assert query(workspace, tibet, (LOCKED_PERIOD,)) == [{"status": "resubmitted"}]
     assert_receipts_follow_the_warehouse(workspace)
 
     # Past the exception's end, the period is locked again.

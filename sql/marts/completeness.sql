@@ -1,6 +1,7 @@
 -- For each report type, period (any that a file or a reminder went out for) and province: what
 -- the province has sent, and when it was reminded; a file a reviewer returned leaves the province
--- without a file in force, `returned`, with the reviewer's reason. A file the pipeline could not
+-- without a file in force, `returned`, with the reviewer's reason; files that all came after the
+-- period's lock leave it `locked`. A file the pipeline could not
 -- read names no report type; it counts as an attempt for every report type of its province and period.
 WITH periods AS (
     SELECT report_type, period, due_at
@@ -11,6 +12,7 @@ files AS (
     SELECT
         pe.report_type, pe.period, t.province_code,
         count(*) AS files,
+        count(*) FILTER (WHERE t.status = 'locked') AS locked_files,
         max(t.received_at) AS last_received_at
     FROM periods AS pe
     JOIN intermediate.int_submission_timeliness AS t
@@ -46,6 +48,7 @@ SELECT
         WHEN i.submission_id IS NOT NULL AND f.files > 1 THEN 'resubmitted'
         WHEN i.submission_id IS NOT NULL THEN 'accepted'
         WHEN ret.submission_id IS NOT NULL THEN 'returned'
+        WHEN f.files > 0 AND f.locked_files = f.files THEN 'locked'
         WHEN f.files > 0 THEN 'rejected'
         ELSE 'missing'
     END AS status,

@@ -112,11 +112,11 @@ def check() -> int:
     return 2 if found else 0
 
 
-def run_dag(dag_id: str, runs: Path) -> int:
+def run_dag(dag_id: str, runs: Path, logical_date: str | None) -> int:
     """One run under `airflow dags test` with its progress, its log kept under `runs` (tools/dag_run.py)."""
     from provincial_reports.tools.dag_run import run_dag as run_watched
 
-    return run_watched(dag_id, runs)
+    return run_watched(dag_id, runs, logical_date)
 
 
 def demo_release(report_type: str, period: str, home: Path, port: int) -> int:
@@ -188,11 +188,16 @@ def parser() -> argparse.ArgumentParser:
     dag_run = commands.add_parser("run-dag", help="run a DAG once under `airflow dags test`, showing progress")
     dag_run.add_argument("dag_id")
     dag_run.add_argument("runs", type=Path, help="the folder that keeps one log per run")
+    dag_run.add_argument("--logical-date", help="the run's logical date, ISO 8601 (default: now)")
     demo = commands.add_parser("demo-release", help="make demo: publish one release, approved over the REST API")
     demo.add_argument("report_type")
     demo.add_argument("period")
     demo.add_argument("home", type=Path, help="AIRFLOW_HOME (its runs/ keeps the run's log)")
     demo.add_argument("--port", type=int, default=8794, help="the api-server's port while it runs")
+    mail = commands.add_parser("demo-mail", help="make demo: run a command with a local SMTP server into a maildir")
+    mail.add_argument("maildir", type=Path)
+    mail.add_argument("--port", type=int, default=8795)
+    mail.add_argument("run", nargs=argparse.REMAINDER, help="-- the command")
     sample = commands.add_parser("samples", help="write the demo submissions into a landing folder")
     sample.add_argument("landing", type=Path)
     commands.add_parser("show", help="every file's answer and the national totals")
@@ -251,13 +256,17 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "check":
         return check()
     if args.command == "run-dag":
-        return run_dag(args.dag_id, args.runs)
+        return run_dag(args.dag_id, args.runs, args.logical_date)
     if args.command == "new-report-type":
         return new_report_type(args.name, args.title_zh, args.title_en, args.metric, args.due_day)
     if args.command == "export":
         return export(args.folder, args.format, args.mart or list(EXPORT_MARTS))
     if args.command == "demo-release":
         return demo_release(args.report_type, args.period, args.home, args.port)
+    if args.command == "demo-mail":
+        from provincial_reports.tools.demo_mail import run_with_mailbox
+
+        return run_with_mailbox(args.maildir, args.port, args.run)
     if args.command == "samples":
         return samples(args.landing)
     if args.command == "report":

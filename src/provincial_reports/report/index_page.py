@@ -82,7 +82,7 @@ def overdue_provinces(data: SiteData, report_type: str, period: str) -> list[dic
     return [
         c
         for c in data.of("completeness", report_type, period)
-        if c["status"] in ("missing", "rejected", "returned") and c["due_at"] is not None and c["due_at"] <= data.as_of
+        if c["status"] in ("missing", "rejected", "locked", "returned") and c["due_at"] is not None and c["due_at"] <= data.as_of
     ]
 
 
@@ -104,6 +104,7 @@ def _matrix(data: SiteData, name: str, periods: list[str]) -> str:
             ("accepted", False),
             ("resubmitted", True),
             ("rejected", None),
+            ("locked", None),
             ("returned", None),
             ("missing", None),
         )

@@ -32,13 +32,15 @@ NOT_AN_ERROR = ("XCom not found",)
 TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(\S+) map_index=(-?\d+)")
 
 
-def run_dag(dag_id: str, runs: Path) -> int:
-    """Run `dag_id` once; 0 when the run succeeded. Progress and the first error go to stdout."""
+def run_dag(dag_id: str, runs: Path, logical_date: str | None = None) -> int:
+    """Run `dag_id` once (at `logical_date`, default now); 0 when the run succeeded. Progress and the
+    first error go to stdout."""
     total, log, started = files_to_answer(), new_log(runs), time.monotonic()
     print(f"Running {dag_id} under Airflow over {total} new file(s); log: {log}", flush=True)
     airflow = Path(sys.executable).parent / "airflow"
     with open(log, "wb") as out:
-        process = subprocess.Popen([str(airflow), "dags", "test", dag_id], stdout=out, stderr=subprocess.STDOUT)
+        at = [logical_date] if logical_date else []
+        process = subprocess.Popen([str(airflow), "dags", "test", dag_id, *at], stdout=out, stderr=subprocess.STDOUT)
     try:
         error = watch(process, log, total, started)
     except KeyboardInterrupt:  # Ctrl-C reached Airflow too (one process group): wait for it to stop
