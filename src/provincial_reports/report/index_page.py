@@ -77,12 +77,15 @@ def _period_row(data: SiteData, name: str, period: str) -> str:
     )
 
 
+WITHOUT_FILE_IN_FORCE = ("missing", "rejected", "locked", "returned")
+
+
 def overdue_provinces(data: SiteData, report_type: str, period: str) -> list[dict]:
     """Provinces with no accepted file although the due day has passed (as of the build)."""
     return [
         c
         for c in data.of("completeness", report_type, period)
-        if c["status"] in ("missing", "rejected", "locked", "returned") and c["due_at"] is not None and c["due_at"] <= data.as_of
+        if c["status"] in WITHOUT_FILE_IN_FORCE and c["due_at"] is not None and c["due_at"] <= data.as_of
     ]
 
 
