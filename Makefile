@@ -102,7 +102,7 @@ report: $(VENV)/installed
 ## installs Chromium first if needed)
 TEST_PROCESSES ?= 2
 test: $(VENV)/installed /usr/bin/chromium
-	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadgroup --no-loadscope-reorder
+	$(PY) -m pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder
 
 ## bench: ROWS records (relief_disbursements rows, default 10 million, 31 provinces) through the pipeline,
 ## against DuckDB's own CSV-to-Parquet floor, the naive pandas way and the required work alone;

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from xdist.scheduler import LoadFileScheduling
 
 if TYPE_CHECKING:
     import httpx
@@ -23,12 +24,13 @@ POSTGRES = os.environ.get("REPORTS_TEST_POSTGRES", "postgresql://postgres@127.0.
 KEY = "test-pseudonym-key-0123456789"  # the pseudonym key records are processed with in tests
 
 
-# The work units (work_unit: a file, or the Celery stack's tests) that start Airflow processes
+# The work units (work_unit: a file, or the Celery stack's files) that start Airflow processes
 # (tests/README.md), longest first: `make test` runs whole units in two processes (pytest-xdist:
-# --dist loadgroup, in this order: --no-loadscope-reorder), each taking the next unit when done, so
-# starting the long ones first lets both finish together instead of one waiting on the last long unit.
+# --dist loadfile, LoadUnitScheduling, in this order: --no-loadscope-reorder), each taking the next
+# unit when done, so starting the long ones first lets both finish together instead of one waiting
+# on the last long unit.
 LONG_UNITS = (
-    "celery_stack",  # test_celery.py and test_airflow_server.py (work_unit)
+    "celery_stack",  # CELERY_FILES
     "test_dag.py",
     "test_make_run.py",
     "test_concurrency.py",
@@ -40,25 +42,34 @@ LONG_UNITS = (
     "test_make_ui.py",
     "test_records_dag.py",
 )
+# The files of the tests on the Celery stack (celery_stack): one unit, so that it starts once.
+CELERY_FILES = ("test_celery.py", "test_airflow_server.py")
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    # pytest-xdist declares the mark too; declared here for a run without it (-p no:xdist)
-    config.addinivalue_line("markers", "xdist_group(name): the work unit of the test (work_unit)")
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    stray = [item.nodeid for item in items if uses_the_celery_stack(item) and work_unit(item.path) != "celery_stack"]
+    if stray:
+        raise pytest.UsageError(f"tests on the Celery stack outside conftest's CELERY_FILES: {stray}")
     rank = {name: i for i, name in enumerate(LONG_UNITS)}
-    items.sort(key=lambda item: rank.get(work_unit(item), len(LONG_UNITS)))
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(work_unit(item)))
+    items.sort(key=lambda item: rank.get(work_unit(item.path), len(LONG_UNITS)))
 
 
-def work_unit(item: pytest.Item) -> str:
-    """What one test process runs as a whole, one test after the other: a file, except that the tests
-    on the Celery stack, in two files, are one unit, so that the suite starts that stack once."""
-    return "celery_stack" if uses_the_celery_stack(item) else item.path.name
+def work_unit(test_file: Path) -> str:
+    """What one test process runs as a whole, one test after the other: a file, except that the
+    files on the Celery stack are one unit."""
+    return "celery_stack" if test_file.name in CELERY_FILES else test_file.name
+
+
+class LoadUnitScheduling(LoadFileScheduling):
+    """pytest-xdist's --dist loadfile over work units instead of files. (Its loadgroup does not
+    group under pytest 9, which no longer takes a node id rewritten with the group's name.)"""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return work_unit(Path(super()._split_scope(nodeid)))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadUnitScheduling | None:
+    return LoadUnitScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
 
 
 def free_port() -> int:
@@ -185,7 +196,7 @@ RUNNING: list[CeleryStack] = []  # the running Celery stack, if any
 def celery_stack(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> CeleryStack:
     """The Celery stack (started_celery_stack) the tests of test_celery.py and test_airflow_server.py
     share, each with periods of its own: it takes a minute to start, so the first of them starts it and
-    the rest, which run next (work_unit), find it running; it is stopped after the last of them
+    the rest, which run next (CELERY_FILES), find it running; it is stopped after the last of them
     (pytest_runtest_teardown) rather than idling, a tenth of a core, until the session ends."""
     if not RUNNING:
         RUNNING.append(CELERY.enter_context(started_celery_stack(postgres_server, tmp_path_factory.mktemp("celery"))))
