@@ -16,9 +16,8 @@ from decimal import Decimal
 
 import httpx
 import psutil
-import pytest
 
-from airflow_harness import WORKERS, logged_in_client, wait_for
+from airflow_harness import WORKERS, wait_for
 from provincial_reports.declarations import provinces
 from provincial_reports.stores.warehouse import connect
 from provincial_reports.tools.builders.files import csv_bytes, upload
@@ -28,15 +27,6 @@ from provincial_reports.tools.builders.winter_warmth import WINTER_WARMTH, valid
 DAG_ID = "consolidate_provincial_reports"
 RECORDS_PROVINCES = ("110000", "360000", "440000")
 PAYMENTS = 12  # per records file, 800 yuan each (builders.relief_disbursements)
-
-
-@pytest.fixture
-def api(celery_stack) -> httpx.Client:
-    """The operator's client, the DAG parsed and unpaused (its landing watch then running)."""
-    client = logged_in_client(celery_stack.airflow)
-    wait_for("the DAG to be parsed", lambda: client.get(f"/dags/{DAG_ID}").is_success, celery_stack.airflow.logs)
-    client.patch(f"/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
-    return client
 
 
 def runs(api: httpx.Client) -> list[dict]:
@@ -84,19 +74,19 @@ def funds_total(stack, period: str) -> list[dict]:
     )
 
 
-def test_a_months_uploads_run_on_both_workers_and_the_marts_are_exact(celery_stack, api):
+def test_a_months_uploads_run_on_both_workers_and_the_marts_are_exact(celery_stack, celery_api):
     landing, start = celery_stack.workspace.landing, datetime.now(UTC)
     for minute, code in enumerate(provinces()):
         upload(landing, f"{code}/2025-01/{code}.csv", csv_bytes(WINTER_WARMTH, valid_rows(code)), minute)
     for minute, code in enumerate(RECORDS_PROVINCES, start=40):
         upload(landing, f"{code}/2025-01/records.csv", csv_bytes(RECORDS, records(PAYMENTS, code)), minute)
-    triggered = api.post(f"/dags/{DAG_ID}/dagRuns", json={"logical_date": None})
+    triggered = celery_api.post(f"/dags/{DAG_ID}/dagRuns", json={"logical_date": None})
     triggered.raise_for_status()
 
     # The manual run and the watch's run both saw the files: each file is processed once all the same.
-    done = finished_runs_since(api, start, celery_stack.airflow.logs, manual=triggered.json()["dag_run_id"])
+    done = finished_runs_since(celery_api, start, celery_stack.airflow.logs, manual=triggered.json()["dag_run_id"])
     assert {r["state"] for r in done} == {"success"}
-    instances = [ti for r in done for ti in task_instances(api, r["dag_run_id"])]
+    instances = [ti for r in done for ti in task_instances(celery_api, r["dag_run_id"])]
     processed = [ti for ti in instances if ti["task_id"] == "process" and ti["map_index"] >= 0]
     assert len(processed) == 34 and {ti["state"] for ti in processed} == {"success"}
     assert {ti["hostname"] for ti in instances if ti["hostname"]} == set(WORKERS), "tasks ran on both workers"
@@ -121,7 +111,7 @@ def stopped_in(worker: psutil.Process) -> bool:
     return any(child.status() == psutil.STATUS_STOPPED for child in worker.children(recursive=True))
 
 
-def test_a_worker_killed_in_the_middle_of_a_process_task_loses_and_doubles_nothing(celery_stack, api):
+def test_a_worker_killed_in_the_middle_of_a_process_task_loses_and_doubles_nothing(celery_stack, celery_api):
     """Only a doomed worker runs at first; its `process` tasks stop after writing their Parquet
     (failpoint after_parquet_write), then it is SIGKILLed with everything under it. Once their
     heartbeats stop, Airflow fails those tries and retries them on the workers started again."""
@@ -147,9 +137,10 @@ def test_a_worker_killed_in_the_middle_of_a_process_task_loses_and_doubles_nothi
     for name in WORKERS:
         airflow.start_worker(name)
 
-    done = finished_runs_since(api, start, airflow.logs)  # the watch's run (and an hourly one, if the hour turned)
+    # the watch's run (and an hourly one, if the hour turned)
+    done = finished_runs_since(celery_api, start, airflow.logs)
     assert {r["state"] for r in done} == {"success"}
-    instances = [ti for r in done for ti in task_instances(api, r["dag_run_id"])]
+    instances = [ti for r in done for ti in task_instances(celery_api, r["dag_run_id"])]
     processed = [ti for ti in instances if ti["task_id"] == "process" and ti["map_index"] >= 0]
     assert {ti["state"] for ti in processed} == {"success"} and len(processed) == 2
     assert all(ti["try_number"] >= 2 and ti["hostname"] in WORKERS for ti in processed), processed
@@ -157,11 +148,11 @@ def test_a_worker_killed_in_the_middle_of_a_process_task_loses_and_doubles_nothi
     assert funds_total(celery_stack, "2025-02") == [{"value": Decimal(4820 * 2), "provinces_reported": 2}]
 
 
-def test_an_upload_is_answered_within_a_minute_without_anyone_triggering_a_run(celery_stack, api):
+def test_an_upload_is_answered_within_a_minute_without_anyone_triggering_a_run(celery_stack, celery_api):
     landing, code = celery_stack.workspace.landing, "650000"
     wait_for(
         "every earlier run to finish",
-        lambda: all(r["state"] in ("success", "failed") for r in runs(api)),
+        lambda: all(r["state"] in ("success", "failed") for r in runs(celery_api)),
         celery_stack.airflow.logs,
     )
     time.sleep(5)  # the watch has listed the landing zone as it is

@@ -87,30 +87,68 @@ def plant_every_odd_entry(landing: Path, outside: Path) -> dict[str, str]:
     return expected
 
 
+# Under Airflow on DuckDB: what Airflow adds (mapped tasks, their results as XCom, every task
+# succeeding) is the same on both engines; the test after this one runs each stage on PostgreSQL.
+@pytest.mark.parametrize("warehouse_url", ["duckdb"], indirect=True)
 def test_every_odd_entry_beside_31_good_files_is_answered_in_one_run_and_the_next_changes_nothing(
     airflow_home, workspace, tmp_path
 ):
     upload_31_good_files(workspace.landing)
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    expected = plant_every_odd_entry(workspace.landing, outside)
+    expected = plant_every_odd_entry(workspace.landing, outside_folder(tmp_path))
 
     run, log = run_dag_quickly(airflow_home, workspace)
     assert run["state"] == "success", log[-5000:]
     assert {state for state, _ in run["tasks"].values()} == {"success"}, run
-    assert_the_31_good_files_are_loaded(workspace.warehouse_url)
-    found = statuses(workspace.warehouse_url)
+    assert_every_odd_entry_is_answered_beside_the_31_good_files(workspace.warehouse_url, expected)
+
+    before = fingerprint(workspace.warehouse_url)
+    run, log = run_dag_quickly(airflow_home, workspace)
+    assert run["state"] == "success" and "No new files in the landing zone." in log
+    assert fingerprint(workspace.warehouse_url) == before
+
+
+@pytest.mark.parametrize("warehouse_url", ["postgresql"], indirect=True)
+def test_every_stage_of_a_run_answers_every_odd_entry_on_postgresql_and_the_next_changes_nothing(workspace, tmp_path):
+    """The DAG's tasks in their order, in this process: each stage meets every odd entry on PostgreSQL,
+    as the test above has them met on DuckDB under Airflow."""
+    upload_31_good_files(workspace.landing)
+    expected = plant_every_odd_entry(workspace.landing, outside_folder(tmp_path))
+
+    run_every_stage()
+    assert_every_odd_entry_is_answered_beside_the_31_good_files(workspace.warehouse_url, expected)
+
+    before = fingerprint(workspace.warehouse_url)
+    assert "No new files in the landing zone." in run_every_stage()
+    assert fingerprint(workspace.warehouse_url) == before
+
+
+def outside_folder(tmp_path: Path) -> Path:
+    """A folder out of the landing zone that a link may point into."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    return outside
+
+
+def run_every_stage() -> str:
+    """discover, process, load, reply, summarize and report, as the DAG's tasks call them; the summary."""
+    arrivals = pipeline.discover()
+    answers = [pipeline.process(a) for a in arrivals]
+    pipeline.load(answers)
+    pipeline.reply()
+    summary = pipeline.summarize(answers, arrivals)
+    pipeline.report()
+    return summary
+
+
+def assert_every_odd_entry_is_answered_beside_the_31_good_files(url: str, expected: dict[str, str]) -> None:
+    assert_the_31_good_files_are_loaded(url)
+    found = statuses(url)
     odd = {s: v for s, v in found.items() if s not in {f"{c}/2025-01/{c}.csv" for c in CODES}}
     assert odd.keys() == expected.keys()
     for source, (status, reason) in odd.items():
         assert status == "rejected" and expected[source] in reason, (source, reason)
     beijing = found["360000/2025-01/beijing.csv"][1]  # the issue's first defect: it stopped every province
     assert "符号链接" in beijing and "110000" not in beijing  # in Chinese too; nothing of the other province
-
-    before = fingerprint(workspace.warehouse_url)
-    run, log = run_dag_quickly(airflow_home, workspace)
-    assert run["state"] == "success" and "No new files in the landing zone." in log
-    assert fingerprint(workspace.warehouse_url) == before
 
 
 # --- listing and reading agree ----------------------------------------------------------------------
