@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-from xdist.scheduler import LoadFileScheduling
 
 if TYPE_CHECKING:
     import httpx
@@ -24,13 +23,12 @@ POSTGRES = os.environ.get("REPORTS_TEST_POSTGRES", "postgresql://postgres@127.0.
 KEY = "test-pseudonym-key-0123456789"  # the pseudonym key records are processed with in tests
 
 
-# The work units (work_unit: a file, or the Celery stack's files) that start Airflow processes
-# (tests/README.md), longest first: `make test` runs whole units in two processes (pytest-xdist:
-# --dist loadfile, LoadUnitScheduling, in this order: --no-loadscope-reorder), each taking the next
-# unit when done, so starting the long ones first lets both finish together instead of one waiting
-# on the last long unit.
-LONG_UNITS = (
-    "celery_stack",  # CELERY_FILES
+# The files whose tests start Airflow processes (tests/README.md), longest first: `make test` runs
+# whole files in two processes (pytest-xdist: --dist loadfile, in this order: --no-loadscope-reorder),
+# each taking the next file when done, so starting the long ones first lets both finish together
+# instead of one waiting on the last long file.
+LONG_FILES = (
+    "test_celery.py",
     "test_dag.py",
     "test_make_run.py",
     "test_concurrency.py",
@@ -42,34 +40,11 @@ LONG_UNITS = (
     "test_make_ui.py",
     "test_records_dag.py",
 )
-# The files of the tests on the Celery stack (celery_stack): one unit, so that it starts once.
-CELERY_FILES = ("test_celery.py", "test_airflow_server.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    stray = [item.nodeid for item in items if uses_the_celery_stack(item) and work_unit(item.path) != "celery_stack"]
-    if stray:
-        raise pytest.UsageError(f"tests on the Celery stack outside conftest's CELERY_FILES: {stray}")
-    rank = {name: i for i, name in enumerate(LONG_UNITS)}
-    items.sort(key=lambda item: rank.get(work_unit(item.path), len(LONG_UNITS)))
-
-
-def work_unit(test_file: Path) -> str:
-    """What one test process runs as a whole, one test after the other: a file, except that the
-    files on the Celery stack are one unit."""
-    return "celery_stack" if test_file.name in CELERY_FILES else test_file.name
-
-
-class LoadUnitScheduling(LoadFileScheduling):
-    """pytest-xdist's --dist loadfile over work units instead of files. (Its loadgroup does not
-    group under pytest 9, which no longer takes a node id rewritten with the group's name.)"""
-
-    def _split_scope(self, nodeid: str) -> str:
-        return work_unit(Path(super()._split_scope(nodeid)))
-
-
-def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadUnitScheduling | None:
-    return LoadUnitScheduling(config, log) if config.getvalue("dist") == "loadfile" else None
+    rank = {name: i for i, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
 
 
 def free_port() -> int:
@@ -188,38 +163,13 @@ def started_celery_stack(postgres_server: str, root: Path) -> Iterator[CelerySta
             yield CeleryStack(airflow, workspace)
 
 
-CELERY = contextlib.ExitStack()  # stops the running Celery stack
-RUNNING: list[CeleryStack] = []  # the running Celery stack, if any
-
-
-@pytest.fixture
-def celery_stack(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> CeleryStack:
-    """The Celery stack (started_celery_stack) the tests of test_celery.py and test_airflow_server.py
-    share, each with periods of its own: it takes a minute to start, so the first of them starts it and
-    the rest, which run next (CELERY_FILES), find it running; it is stopped after the last of them
-    (pytest_runtest_teardown) rather than idling, a tenth of a core, until the session ends."""
-    if not RUNNING:
-        RUNNING.append(CELERY.enter_context(started_celery_stack(postgres_server, tmp_path_factory.mktemp("celery"))))
-    return RUNNING[0]
-
-
-@pytest.hookimpl(trylast=True)  # after the test's own fixtures
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    if RUNNING and not uses_the_celery_stack(nextitem):
-        stop_the_celery_stack()
-
-
-def pytest_sessionfinish() -> None:
-    stop_the_celery_stack()  # an interrupted session too
-
-
-def stop_the_celery_stack() -> None:
-    RUNNING.clear()
-    CELERY.close()
-
-
-def uses_the_celery_stack(item: pytest.Item | None) -> bool:
-    return "celery_stack" in getattr(item, "fixturenames", ())
+@pytest.fixture(scope="module")
+def celery_stack(postgres_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CeleryStack]:
+    """The Celery stack (started_celery_stack) test_celery.py's tests share, each with periods of its
+    own: it takes a minute to start, so it starts once, and stops with the file rather than idling,
+    a tenth of a core, until the session ends."""
+    with started_celery_stack(postgres_server, tmp_path_factory.mktemp("celery")) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -68,7 +68,7 @@ def ui(tmp_path: Path) -> Iterator[UI]:
 
 def test_make_ui_prints_its_login_and_starts_every_component_a_run_needs_over_the_projects_dags(ui: UI):
     """The runs these components make, and their task logs through the REST API the UI reads them
-    from, are test_airflow_server.py's (the same components, started one by one there, with the
+    from, are test_celery.py's (the same components, started one by one there, with the
     compose stack's CeleryExecutor)."""
 
     def healthy() -> bool:

@@ -2,7 +2,7 @@
 both engines; the same content is the same release; a resubmission makes the next release a revision
 that records what changed; a rejection publishes nothing; unmet conditions need a comment; an
 embargoed release is hidden from BI, and from `reports_bi` itself on PostgreSQL, until its instant.
-The publish/ functions are called directly, as the DAG's tasks call them (tests/test_airflow_server.py
+The publish/ functions are called directly, as the DAG's tasks call them (tests/test_celery.py
 drives the same path through Airflow's scheduler and REST API)."""
 
 from __future__ import annotations
