@@ -251,13 +251,13 @@ CELERY_SETTINGS = {
 # The worker's command line (the compose file's `command`): no gossip or mingling between workers,
 # which Airflow does not use (it tracks tasks in its own database) and which cost CPU while idle.
 WORKER_OPTIONS = ("--without-gossip", "--without-mingle")
-# What an idle stack spends (bench/latency.py, README "Upload to answer"): the scheduler sleeps 5 s
+# What an idle stack spends (bench/latency.py, README "Upload to answer"): the scheduler sleeps 2 s
 # instead of 1 between loops that found nothing to do (with work it does not sleep); the
-# dag-processor re-parses an unchanged file every 10 min instead of 30 s and checks whether its DAG
+# dag-processor re-parses an unchanged file every 5 min instead of 30 s and checks whether its DAG
 # folder is due a refresh every minute instead of every 5 s (docker-compose.yaml has the same).
 IDLE_SETTINGS = {
-    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "5",
-    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "600",
+    "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "2",
+    "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
     "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": "60",
 }
 REDIS = os.environ.get("REPORTS_TEST_REDIS", "redis://127.0.0.1:6379/7")
