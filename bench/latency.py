@@ -9,7 +9,10 @@ metadata, result backend and warehouse, databases of the bench's own), unpauses 
   the schedule makes every hour whatever happens), as CPU seconds per hour;
 - uploads: 31 summary files, one per province, at random moments over --minutes, each written
   whole under a dot-name and renamed (as upload tools do); upload → answer is until its ledger row
-  is committed (the bench polls the warehouse every half second);
+  is committed, upload → receipt until its receipt is in the outbox (the bench polls both every
+  half second); where each file's time went, between the moments the task instances, the runs and
+  the asset events record (the watch fired, the run before ended, its run queued and started, its
+  discover, its process and every process of the run, its load);
 - mapped task overhead: per `process` task instance, its own start → end time (fork, imports, the
   task's work, XCom) and queued → start (scheduler and Celery), against the same work done in this
   warm process (pipeline.process on copies of the same files).
@@ -80,16 +83,22 @@ def upload_whole(landing: Path, source: str, data: bytes) -> None:
     partial.rename(path)
 
 
-def answered(warehouse_url: str) -> set[str]:
+def answered(warehouse_url: str) -> dict[str, str]:
+    """The ledger's sources and their submission ids: each one's answer is committed."""
     from provincial_reports.stores.warehouse import connect
 
     warehouse = connect(warehouse_url)
     try:
-        return {row["source"] for row in warehouse.query("SELECT source FROM ingest.submissions")}
+        return {row["source"]: row["submission_id"] for row in warehouse.query("SELECT * FROM ingest.submissions")}
     except Exception:  # before the first load the ledger does not exist
-        return set()
+        return {}
     finally:
         warehouse.close()
+
+
+def receipts(outbox: Path) -> set[str]:
+    """The submission ids whose receipt is in the outbox."""
+    return {path.stem for path in outbox.glob("*/*/receipts/*.json")}
 
 
 def seconds_between(start: str | None, end: str | None) -> float | None:
@@ -99,8 +108,15 @@ def seconds_between(start: str | None, end: str | None) -> float | None:
 
 
 def percentiles(values: list[float]) -> dict:
+    if not values:
+        return {}
     cuts = quantiles(values, n=20, method="inclusive") if len(values) > 1 else values * 19
-    return {"median": round(median(values), 2), "p95": round(cuts[18], 2), "max": round(max(values), 2)}
+    return {
+        "median": round(median(values), 2),
+        "p95": round(cuts[18], 2),
+        "max": round(max(values), 2),
+        "mean": round(sum(values) / len(values), 2),  # the means of where_the_time_goes add up to the whole
+    }
 
 
 def summaries(period: str) -> dict[str, bytes]:
@@ -115,8 +131,8 @@ def summaries(period: str) -> dict[str, bytes]:
 class Stack:
     """The running stack as the bench drives it: the REST API, the landing zone, the ledger."""
 
-    def __init__(self, airflow, landing: Path, warehouse: str) -> None:
-        self.airflow, self.landing, self.warehouse = airflow, landing, warehouse
+    def __init__(self, airflow, landing: Path, warehouse: str, outbox: Path) -> None:
+        self.airflow, self.landing, self.warehouse, self.outbox = airflow, landing, warehouse, outbox
         self.api = logged_in_client(airflow)
         self.components = {component_name(p.args): p.pid for p in airflow.processes}
 
@@ -138,20 +154,27 @@ class Stack:
         path = f"/dags/{DAG_ID}/dagRuns/{{}}/taskInstances"
         return runs, [ti for r in runs for ti in self.api.get(path.format(r["dag_run_id"])).json()["task_instances"]]
 
-    def upload_and_time(self, files: dict[str, bytes], window: float) -> list[float]:
-        """Upload each file at a random moment within `window` seconds; upload → ledger row, each."""
+    def upload_and_time(self, files: dict[str, bytes], window: float) -> dict[str, dict]:
+        """Upload each file at a random moment within `window` seconds; per file, when it was
+        uploaded, its ledger row committed and its receipt written (datetimes, UTC)."""
         moments = sorted(random.uniform(0, window) for _ in files)
-        pending, uploaded, seen = list(zip(moments, files.items(), strict=True)), {}, {}
+        pending, timed = list(zip(moments, files.items(), strict=True)), {}
         start = time.monotonic()
-        while len(seen) < len(files) and time.monotonic() - start < window + 900:
+        while not all("receipt" in t for t in timed.values()) or pending:
+            if time.monotonic() - start > window + 900:
+                break
             while pending and pending[0][0] <= time.monotonic() - start:
                 _, (source, data) = pending.pop(0)
                 upload_whole(self.landing, source, data)
-                uploaded[source] = time.monotonic()
-            for source in answered(self.warehouse) & uploaded.keys() - seen.keys():
-                seen[source] = time.monotonic()
+                timed[source] = {"uploaded": datetime.now(UTC)}
+            ledger, written = answered(self.warehouse), receipts(self.outbox)
+            for source, times in timed.items():
+                if source in ledger and "answer" not in times:
+                    times["answer"] = datetime.now(UTC)
+                if ledger.get(source) in written and "receipt" not in times:
+                    times["receipt"] = datetime.now(UTC)
             time.sleep(0.5)
-        return [seen[s] - uploaded[s] for s in seen]
+        return timed
 
     def worker_rss_mb(self) -> dict[str, float]:
         """Each Celery worker's resident memory now: its processes and the tasks they run."""
@@ -187,17 +210,84 @@ def idle_cost(stack: Stack, minutes: float) -> dict:
 
 
 def spread_uploads(stack: Stack, files: dict[str, bytes], minutes: float) -> dict:
-    """The files at random moments over `minutes`: upload → answer, the runs they took."""
+    """The files at random moments over `minutes`: upload → answer and → receipt, the runs they
+    took, and where each file's time went."""
     start = datetime.now(UTC)
-    latencies = stack.upload_and_time(files, minutes * 60)
+    timed = stack.upload_and_time(files, minutes * 60)
     stack.settled("the last runs")
     runs, instances = stack.instances_since(start)
     processed = {ti["dag_run_id"] for ti in instances if ti["task_id"] == "process" and ti["map_index"] >= 0}
+    events = stack.api.get("/assets/events", params={"limit": 500, "order_by": "timestamp"}).json()["asset_events"]
+    answers = [(t["answer"] - t["uploaded"]).total_seconds() for t in timed.values() if "answer" in t]
+    receipts_ = [(t["receipt"] - t["uploaded"]).total_seconds() for t in timed.values() if "receipt" in t]
     return {
-        "upload_to_answer_seconds": {**percentiles(latencies), "files": len(files), "answered": len(latencies)},
+        "upload_to_answer_seconds": {**percentiles(answers), "files": len(files), "answered": len(answers)},
+        "upload_to_receipt_seconds": {**percentiles(receipts_), "receipts": len(receipts_)},
         "runs": {"runs": len(runs), "without_a_file": len({r["dag_run_id"] for r in runs} - processed)},
+        "where_the_time_goes": where_the_time_goes(timed, runs, instances, events),
+        "tasks": task_timings(runs, instances),
         "instances": instances,
     }
+
+
+def moment(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def milestones(uploaded: datetime, run: dict, previous: dict | None, tasks: dict, events: list[datetime]) -> dict:
+    """A file's way to its answer as moments, in the order they happen."""
+    process, loads = tasks["process"], tasks["load"]
+    return {
+        "watch_fired": next((e for e in events if e >= uploaded), None),
+        "previous_run_ended": moment(previous["end_date"]) if previous else None,
+        "run_queued": moment(run["queued_at"]),
+        "run_started": moment(run["start_date"]),
+        "discover_started": moment(tasks["discover"]["start_date"]),
+        "discover_ended": moment(tasks["discover"]["end_date"]),
+        "process_started": moment(process["start_date"]),
+        "process_ended": moment(process["end_date"]),
+        "every_process_ended": max(moment(ti["end_date"]) for ti in tasks["every_process"]),
+        "load_started": moment(loads["start_date"]),
+        "load_ended": moment(loads["end_date"]),
+    }
+
+
+def where_the_time_goes(timed: dict[str, dict], runs: list[dict], instances: list[dict], events: list[dict]) -> dict:
+    """Per file, upload → committed answer split between consecutive milestones (each step counted
+    from the latest moment before it, so the steps add up to the whole), medians and p95 over files."""
+    watch_fired = sorted(moment(e["timestamp"]) for e in events if e["source_dag_id"] is None)
+    by_run = sorted(runs, key=lambda r: r["queued_at"])
+    steps: dict[str, list[float]] = {}
+    for source, times in timed.items():
+        mine = [ti for ti in instances if ti["task_id"] == "process" and ti["rendered_map_index"] == source]
+        if "answer" not in times or len(mine) != 1:
+            continue
+        run_id = mine[0]["dag_run_id"]
+        run = next(r for r in by_run if r["dag_run_id"] == run_id)
+        earlier = [r for r in by_run if r["queued_at"] < run["queued_at"] and r["end_date"]]
+        of_run = [ti for ti in instances if ti["dag_run_id"] == run_id]
+        tasks = {ti["task_id"]: ti for ti in of_run if ti["map_index"] < 0}
+        tasks |= {"process": mine[0], "every_process": [ti for ti in of_run if ti["task_id"] == "process"]}
+        marks = milestones(times["uploaded"], run, earlier[-1] if earlier else None, tasks, watch_fired)
+        marks["answer_seen"] = times["answer"]
+        latest = times["uploaded"]
+        for name, at in marks.items():
+            steps.setdefault(name, []).append(max(0.0, (at - latest).total_seconds()) if at else 0.0)
+            latest = max(latest, at) if at else latest
+    return {name: percentiles(values) for name, values in steps.items()}
+
+
+def task_timings(runs: list[dict], instances: list[dict]) -> dict:
+    """Per task, start → end and queued → start, medians over the runs; and the runs' own length."""
+    timings = {}
+    for task_id in dict.fromkeys(ti["task_id"] for ti in instances):
+        mine = [ti for ti in instances if ti["task_id"] == task_id]
+        took = [d for ti in mine if (d := seconds_between(ti["start_date"], ti["end_date"])) is not None]
+        waited = [d for ti in mine if (d := seconds_between(ti["queued_when"], ti["start_date"])) is not None]
+        timings[task_id] = {"start_to_end": percentiles(took), "queued_to_start": percentiles(waited)}
+    lengths = [d for r in runs if (d := seconds_between(r["start_date"], r["end_date"])) is not None]
+    timings["run_start_to_end"] = percentiles(lengths)
+    return timings
 
 
 def burst(stack: Stack, files: dict[str, bytes]) -> dict:
@@ -206,7 +296,7 @@ def burst(stack: Stack, files: dict[str, bytes]) -> dict:
     for source, data in files.items():
         upload_whole(stack.landing, source, data)
     deadline = time.monotonic() + 900
-    while not answered(stack.warehouse) >= files.keys() and time.monotonic() < deadline:
+    while not answered(stack.warehouse).keys() >= files.keys() and time.monotonic() < deadline:
         for name, mb in stack.worker_rss_mb().items():
             peaks[name] = max(peaks.get(name, 0.0), mb)
         time.sleep(0.5)
@@ -264,13 +354,14 @@ def measure(args: argparse.Namespace, root: Path) -> dict:
         landing = root / "landing"
         landing.mkdir()
         settings = {
+            "REPORTS_OUTBOX": str(root / "outbox"),
             "REPORTS_LANDING": str(landing),
             "REPORTS_LAKE": str(root / "lake"),
             "REPORTS_WAREHOUSE": warehouse,
             "REPORTS_SITE": str(root / "site"),
         }
         with celery_airflow(root / "airflow", metadata, **settings) as airflow:
-            stack = Stack(airflow, landing, warehouse)
+            stack = Stack(airflow, landing, warehouse, root / "outbox")
             wait_for("the DAG to be parsed", lambda: stack.api.get(f"/dags/{DAG_ID}").is_success, airflow.logs)
             stack.api.patch(f"/dags/{DAG_ID}", json={"is_paused": False}).raise_for_status()
             print("warming up: one file through the watch", flush=True)
@@ -284,6 +375,9 @@ def measure(args: argparse.Namespace, root: Path) -> dict:
             workers = burst(stack, summaries("2025-02"))
     return {
         "upload_to_answer_seconds": spread["upload_to_answer_seconds"],
+        "upload_to_receipt_seconds": spread["upload_to_receipt_seconds"],
+        "where_the_time_goes_seconds": spread["where_the_time_goes"],
+        "tasks_seconds": spread["tasks"],
         "runs_for_the_uploads": spread["runs"],
         "idle": idle,
         "mapped_task": mapped_task(spread["instances"], work_in_process(summaries(PERIOD), root)),

@@ -150,6 +150,7 @@ class Airflow:
         return self.start(
             "celery",
             "worker",
+            *WORKER_OPTIONS,
             "--celery-hostname",
             name,
             name=name,
@@ -230,18 +231,34 @@ def airflow_servers(home: Path, metadata: str, **settings: str) -> Iterator[Airf
         running.stop()
 
 
+# What the tasks import, imported once by each Celery worker before its pool forks (Celery's
+# `imports`): a task's process is forked from the worker, so it finds Great Expectations, pandas
+# and the pipeline's stages already loaded instead of importing them again (README, "Upload to answer").
+PRELOADED = [
+    "provincial_reports.process",  # first: it quietens GX's import-time log lines (validate/suites.py)
+    "great_expectations",
+    "provincial_reports.load.transaction",
+    "provincial_reports.reply.outbox",
+    "provincial_reports.report.site",
+]
 # docker-compose.yaml's Celery settings (tests/test_deploy.py holds the file to them); the broker
 # and result backend are this machine's Redis and PostgreSQL instead of the compose services.
 CELERY_SETTINGS = {
     "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
     "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+    "AIRFLOW__CELERY__EXTRA_CELERY_CONFIG": json.dumps({"imports": PRELOADED}),
 }
-# What an idle stack spends (bench/latency.py): the scheduler sleeps 2 s instead of 1 between loops
-# that found nothing to do, the dag-processor re-parses an unchanged file every 5 min instead of
-# 30 s; 7.6 % of a core idle before, 4.7 % after (docker-compose.yaml has the same).
+# The worker's command line (the compose file's `command`): no gossip or mingling between workers,
+# which Airflow does not use (it tracks tasks in its own database) and which cost CPU while idle.
+WORKER_OPTIONS = ("--without-gossip", "--without-mingle")
+# What an idle stack spends (bench/latency.py, README "Upload to answer"): the scheduler sleeps 2 s
+# instead of 1 between loops that found nothing to do (with work it does not sleep); the
+# dag-processor re-parses an unchanged file every 5 min instead of 30 s and checks whether its DAG
+# folder is due a refresh every minute instead of every 5 s (docker-compose.yaml has the same).
 IDLE_SETTINGS = {
     "AIRFLOW__SCHEDULER__SCHEDULER_IDLE_SLEEP_TIME": "2",
     "AIRFLOW__DAG_PROCESSOR__MIN_FILE_PROCESS_INTERVAL": "300",
+    "AIRFLOW__DAG_PROCESSOR__BUNDLE_REFRESH_CHECK_INTERVAL": "60",
 }
 REDIS = os.environ.get("REPORTS_TEST_REDIS", "redis://127.0.0.1:6379/7")
 WORKERS = ("worker-a", "worker-b")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from airflow_harness import CELERY_SETTINGS, IDLE_SETTINGS
+from airflow_harness import CELERY_SETTINGS, IDLE_SETTINGS, WORKER_OPTIONS
 from provincial_reports.config import PROJECT_ROOT
 from provincial_reports.declarations import provinces
 from provincial_reports.tools.province_access import (
@@ -161,7 +161,7 @@ def test_airflow_services_wait_for_their_dependencies(services: dict, name: str)
 
 def test_workers_wait_for_the_buckets_and_users(services: dict) -> None:
     assert services["airflow-worker"]["depends_on"]["minio-init"]["condition"] == "service_completed_successfully"
-    assert services["airflow-worker"]["command"] == "celery worker"
+    assert services["airflow-worker"]["command"] == " ".join(["celery", "worker", *WORKER_OPTIONS])
 
 
 def test_no_secret_has_a_default() -> None:

@@ -56,7 +56,7 @@ def new_versions(before: Listing, now: Listing) -> list[str]:
 class LandingWatch(BaseEventTrigger):
     """Fires once per listing that holds new file versions, with how many (never their names)."""
 
-    def __init__(self, poll_seconds: float = 5.0) -> None:
+    def __init__(self, poll_seconds: float = 2.0) -> None:
         super().__init__()
         self.poll_seconds = poll_seconds
 
