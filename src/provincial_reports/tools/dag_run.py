@@ -36,7 +36,8 @@ def run_dag(dag_id: str, runs: Path, logical_date: str | None = None) -> int:
     """Run `dag_id` once (at `logical_date`, default now); 0 when the run succeeded. Progress and the
     first error go to stdout."""
     total, log, started = files_to_answer(), new_log(runs), time.monotonic()
-    print(f"Running {dag_id} under Airflow over {total} new file(s); log: {log}", flush=True)
+    files = f" over {total} new file(s)" if total else ""
+    print(f"Running {dag_id} under Airflow{files}; log: {log}", flush=True)
     airflow = Path(sys.executable).parent / "airflow"
     with open(log, "wb") as out:
         at = [logical_date] if logical_date else []
@@ -57,14 +58,14 @@ def run_dag(dag_id: str, runs: Path, logical_date: str | None = None) -> int:
 
 
 def watch(process: subprocess.Popen, log: Path, total: int, started: float) -> list[str]:
-    """Print the count of answered files as it grows (and again after QUIET_S without a change) and
-    the first error once, until Airflow exits; that error's lines."""
+    """Print the count of answered files as it grows (and again after QUIET_S without a change), if
+    any is to be answered, and the first error once, until Airflow exits; that error's lines."""
     shown, shown_at, error = -1, 0.0, []
     while process.poll() is None:
         time.sleep(POLL_S)
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
         done, now = sum(line.startswith(ANSWER_MARK) for line in lines), time.monotonic()
-        if now - shown_at >= (EVERY_S if done != shown else QUIET_S) or done == total != shown:
+        if total and (now - shown_at >= (EVERY_S if done != shown else QUIET_S) or done == total != shown):
             after = "; loading them and drawing the site" if done == total else ""
             print(f"  {done}/{total} files answered · {now - started:.0f} s{after}", flush=True)
             shown, shown_at = done, now
