@@ -103,6 +103,37 @@ def test_each_answer_is_written_once_across_a_retry_and_a_rerun(workspace, mail_
     assert flags and all(escape(flag_line(f)) in warned.html for f in flags)
 
 
+def test_a_file_returned_by_a_reviewer_is_told_once_with_the_reviewers_notes(
+    workspace, mail_server, tmp_path, monkeypatch
+):
+    from provincial_reports import cli
+
+    use_contacts(tmp_path, monkeypatch, CONTACTS)
+    upload(workspace.landing, "320000/2025-01/jiangsu.csv", csv_bytes(WINTER_WARMTH, valid_rows("320000")))
+    february = province_row("320000", "2025-02")
+    february.update({k: february[k] * 10000 for k in ("funds_total", "funds_holiday", "funds_regular")})  # yuan
+    upload(workspace.landing, "320000/2025-02/jiangsu.csv", csv_bytes(WINTER_WARMTH, [february]), 1)
+    pipeline.send_messages(run_once())
+    assert len(mail_server.received) == 2, "January accepted, February accepted with its flags"
+
+    note = "单位应为万元，请更正 · funds typed in yuan: send them in 10k yuan"
+    assert cli.main(["review", "return", "320000/2025-02/funds_total", "--note", note, "--by", "王复核"]) == 0
+    pipeline.send_messages([])  # the next run, nothing new: the return is told
+    pipeline.send_messages([])  # and the one after: not again
+    [returned] = mail_server.received[2:]
+    assert (
+        returned.to == (JIANGSU,)
+        and returned.subject.startswith("【复核退回】江苏省")
+        and "2025-02" in returned.subject
+    )
+    assert escape(note.split(" · ")[0]) in returned.html and returned.html.index("复核退回") < returned.html.index(
+        "returned by the central reviewers"
+    ), "the reviewers' notes, Chinese first"
+    [file] = query(workspace, "SELECT submission_id FROM mart.submissions WHERE period = '2025-02'")
+    told = [r["message_id"] for r in query(workspace, LEDGER) if r["submission_id"] == file["submission_id"]]
+    assert told == [f"answer/{file['submission_id']}", f"answer/{file['submission_id']}/returned"]
+
+
 def test_a_failing_mail_server_fails_the_send_and_the_retry_sends_the_rest(
     workspace, mail_server, tmp_path, monkeypatch
 ):

@@ -4,7 +4,8 @@
 -- acceptance and this row's commit sends it once more (at least once: docs/messages.md). Its own
 -- file, created IF NOT EXISTS, so a warehouse made before it gains it at its next load or send.
 CREATE TABLE IF NOT EXISTS ingest.messages_sent (
-    message_id     VARCHAR PRIMARY KEY,  -- what it is about: answer/<submission id>, or
+    message_id     VARCHAR PRIMARY KEY,  -- what it is about: answer/<submission id> (…/returned: a
+                                         -- reviewer's return), or
                                          -- reminder|overdue/<report type>/<province>/<period>/<days from due>
     kind           VARCHAR NOT NULL,     -- answer (a file's answer), reminder (before the due day), overdue (after it)
     province_code  VARCHAR NOT NULL,

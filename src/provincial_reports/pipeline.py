@@ -105,12 +105,13 @@ def report() -> str:
 
 
 def send_messages(answers: list[dict]) -> str:
-    """One message to the province of each file `load` committed an answer for (reply/messages.py),
-    each sent once across retries and reruns (reply/mailer.py); nothing without contacts."""
+    """One message to the province of each file `load` committed an answer for, and of each file a
+    reviewer returned (reply/messages.py), each sent once across retries and reruns
+    (reply/mailer.py); nothing without contacts."""
     from provincial_reports.declarations import report_types
     from provincial_reports.isolation import recorded
     from provincial_reports.reply.mailer import send_all
-    from provincial_reports.reply.messages import answer_messages
+    from provincial_reports.reply.messages import answer_messages, returned_files
 
     contacts = _contacts()
     if contacts is None:
@@ -118,7 +119,7 @@ def send_messages(answers: list[dict]) -> str:
     config = settings()
     ids = [a["submission_id"] for a in recorded(answers)]
     with opened_for_reading(config.warehouse) as warehouse:
-        messages = answer_messages(warehouse, ids, report_types())
+        messages = answer_messages(warehouse, [*ids, *returned_files(warehouse)], report_types())
     return send_all(config.warehouse, messages, contacts)
 
 

@@ -4,8 +4,10 @@
 Everything a message says is read back from the warehouse (mart.submissions, mart.review_flags),
 never from the answers travelling between tasks: a message never tells a province what the marts
 do not hold. A rejection and an acceptance with open review flags are always written; a plain
-acceptance only where the report type declares `messages: {on_accept: true}`. A file that names
-no province has nobody to tell. Sending, and sending once: reply/mailer.py.
+acceptance only where the report type declares `messages: {on_accept: true}`. A file a central
+reviewer returns (`cli review return`) is a second answer to it, told by the next run's
+`send_messages`, once. A file that names no province has nobody to tell. Sending, and sending once:
+reply/mailer.py.
 """
 
 from __future__ import annotations
@@ -31,9 +33,11 @@ OPEN_FLAGS = (
     "WHERE f.state IN ('open', 'explained') AND f.submission_id IN ({marks}) "
     "ORDER BY f.org_unit_code, m.position, f.rule"
 )
+RETURNED = "SELECT submission_id FROM mart.submissions WHERE status = 'returned' ORDER BY submission_id"
 # The answer a message tells, in both languages, by the file's status in mart.submissions.
 ANSWER_WORDS = {
     "rejected": ("已退回", "Rejected"),
+    "returned": ("复核退回", "Returned by the reviewers"),
     "accepted_with_warnings": ("已接收，请核实", "Accepted, please check"),
     "accepted": ("已接收", "Accepted"),
 }
@@ -58,6 +62,11 @@ def answer_messages(
         if is_told(row, answer, report_types.get(row["report_type"])):
             messages.append(answer_message(row, answer, flags[row["submission_id"]]))
     return messages
+
+
+def returned_files(warehouse: Warehouse) -> list[str]:
+    """Every file returned by a reviewer: each is told once (its message id), whichever run tells it."""
+    return [r["submission_id"] for r in warehouse.query(RETURNED)]
 
 
 def is_told(row: dict, answer: str, declared: ReportType | None) -> bool:
@@ -89,7 +98,8 @@ def answer_message(row: dict, answer: str, flags: list[dict]) -> Message:
     file_en = f"The file “{row['source']}” of the {title_en} for {period}, received {received} Beijing time,"
     zh, en, listed, heading = _answer_text(row, answer, flags, file_zh, file_en)
     return Message(
-        message_id=f"answer/{row['submission_id']}",
+        # a return is a second answer to a file accepted (and told) before
+        message_id=f"answer/{row['submission_id']}" + ("/returned" if answer == "returned" else ""),
         kind="answer",
         province_code=row["province_code"],
         subject=subject,
@@ -115,6 +125,16 @@ def _answer_text(
             ],
             reasons,
             "未通过的规则 · Failed rules",
+        )
+    if answer == "returned":  # the reviewers' notes are its reason (mart.submissions)
+        return (
+            [f"{file_zh}经中央复核退回，在收到更正后的文件之前不计入全国汇总。请按下列复核意见更正后重新上报。"],
+            [
+                f"{file_en} was returned by the central reviewers: it does not count in the national totals until "
+                "a corrected file arrives. Please correct it as noted below and upload it again."
+            ],
+            reasons,
+            "复核意见 · The reviewers' notes",
         )
     if answer == "locked":  # why, in the receipt's words (reply/receipts.py)
         lock = lock_finding(row)
