@@ -243,3 +243,14 @@ def test_a_message_reads_chinese_first_with_the_english_beside_it_in_a_browser(
     zh, en = boxes["zh"], boxes["en"]
     assert zh["width"] > 0 and en["width"] > 0 and zh["left"] < en["left"] and zh["top"] == en["top"], boxes
     assert boxes["rules"] >= 1 and boxes["list_top"] > max(zh["bottom"], en["bottom"]), "the rules below both"
+
+
+def test_a_rejected_explanation_file_is_told_as_an_explanation_file(workspace, mail_server, tmp_path, monkeypatch):
+    from provincial_reports.tools.builders.explanations import explanation, explanation_csv_bytes
+
+    use_contacts(tmp_path, monkeypatch, CONTACTS)
+    early = explanation_csv_bytes([explanation("320000", "funds_total", "an explanation before its report")])
+    upload(workspace.landing, "320000/2025-01/jiangsu-explanation.csv", early)
+    pipeline.send_messages(run_once())
+    [told] = mail_server.received
+    assert told.subject.startswith("【已退回】江苏省 说明文件 2025-01") and "explanation file" in told.subject

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from provincial_reports.declarations import ReportType
+from provincial_reports.declarations import EXPLANATIONS, ReportType
 from provincial_reports.reply.letter import letter_html
 from provincial_reports.reply.mailer import Message
 from provincial_reports.reply.receipts import lock_finding
@@ -42,6 +42,7 @@ ANSWER_WORDS = {
     "accepted": ("已接收", "Accepted"),
 }
 NOT_ACCEPTED = ("未接收", "Not accepted")
+TITLES = {EXPLANATIONS: ("说明文件", "explanation file")}  # files of no declared report type
 ACCEPTED_STATUSES = ("accepted", "superseded")  # superseded: accepted, then replaced by a later file
 
 
@@ -87,7 +88,7 @@ def answer_message(row: dict, answer: str, flags: list[dict]) -> Message:
     """A file's row of mart.submissions (with its report type's titles) and its open flags, as the
     message its province reads."""
     zh_word, en_word = ANSWER_WORDS.get(answer, NOT_ACCEPTED)
-    title_zh, title_en = row["title_zh"] or "报表", row["title_en"] or "report"
+    title_zh, title_en = TITLES.get(row["report_type"], (row["title_zh"] or "报表", row["title_en"] or "report"))
     period = row["period"] or "—"
     subject = (
         f"【{zh_word}】{row['province_name_zh']} {title_zh} {period} · "
