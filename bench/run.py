@@ -37,6 +37,7 @@ from pathlib import Path
 from statistics import median
 
 BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent / "tests"))  # airflow_harness: the tests' scratch PostgreSQL databases
 DEMO_KEY = "bench-pseudonym-key-not-a-secret"
 
 
@@ -254,16 +255,10 @@ def bench_warehouse(args: argparse.Namespace) -> Iterator[str]:
     if not args.postgres:
         yield f"duckdb:///{args.work / 'warehouse.duckdb'}"
         return
-    import psycopg
+    from airflow_harness import new_database  # the tests' own: a scratch database, dropped after
 
-    name = f"reports_bench_{os.getpid()}"
-    with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"{args.postgres}/{name}"
-    finally:
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with new_database(args.postgres, "reports_bench") as url:
+        yield url
 
 
 def ensure_data(data: Path, rows: int, province_count: int) -> None:
