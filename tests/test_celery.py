@@ -129,13 +129,9 @@ def test_a_worker_killed_in_the_middle_of_a_process_task_loses_and_doubles_nothi
     doomed = airflow.start_worker("worker-doomed", REPORTS_FAILPOINT="after_parquet_write:stop")
 
     start, codes = datetime.now(UTC), ("120000", "130000")
+    files = {code: csv_bytes(WINTER_WARMTH, valid_rows(code, "2025-02")) for code in codes}
     for minute, code in enumerate(codes):
-        upload(
-            celery_stack.workspace.landing,
-            f"{code}/2025-02/{code}.csv",
-            csv_bytes(WINTER_WARMTH, valid_rows(code, "2025-02")),
-            minute,
-        )
+        upload(celery_stack.workspace.landing, f"{code}/2025-02/{code}.csv", files[code], minute)
     wait_for("a process task frozen on the doomed worker", lambda: stopped_in(psutil.Process(doomed.pid)), airflow.logs)
     airflow.kill(doomed)
     airflow.processes.remove(doomed)
@@ -148,7 +144,10 @@ def test_a_worker_killed_in_the_middle_of_a_process_task_loses_and_doubles_nothi
     instances = [ti for r in done for ti in task_instances(celery_api, r["dag_run_id"])]
     processed = [ti for ti in instances if ti["task_id"] == "process" and ti["map_index"] >= 0]
     assert {ti["state"] for ti in processed} == {"success"} and len(processed) == 2
-    assert all(ti["try_number"] >= 2 and ti["hostname"] in WORKERS for ti in processed), processed
+    # The watch lists every 2 s: both files in the first run, both frozen and retried; or the second
+    # in a run of its own, which waits for the first and runs once, on a worker started again.
+    assert all(ti["hostname"] in WORKERS for ti in processed), processed
+    assert any(ti["try_number"] >= 2 for ti in processed), f"the frozen task is retried: {processed}"
     assert ledger(celery_stack, "2025-02") == {f"{code}/2025-02/{code}.csv": 1 for code in codes}
     assert funds_total(celery_stack, "2025-02") == [{"value": Decimal(4820 * 2), "provinces_reported": 2}]
 
